@@ -1,0 +1,79 @@
+// Every setting Drydock reads, in one place, from the environment.
+import path from 'node:path';
+
+function intSetting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  }
+  return value;
+}
+
+function textSetting(name: string, fallback: string): string {
+  const raw = process.env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+export interface DrydockConfig {
+  port: number;
+  host: string;
+  dataDir: string;
+  runDir: string;
+  /** Explicit engine address (DOCKER_HOST); otherwise Drydock's own engine. */
+  dockerHost: string | undefined;
+  engineSocket: string;
+  /** The network sandboxes live on; no sandbox may reach another or the host. */
+  sandboxBridge: string;
+  sandboxSubnet: string;
+  sandboxGateway: string;
+  /** The engine's default bridge, used by image builds only. */
+  buildBridge: string;
+  buildBridgeCidr: string;
+  registryPort: number;
+  /** Port on the sandbox gateway where inner engines find the registry mirror. */
+  mirrorPort: number;
+  /** When set, the mirror proxies this upstream registry instead of serving local images. */
+  mirrorUpstream: string | undefined;
+  egress: 'off' | 'on';
+  sandboxMemoryBytes: number;
+  sandboxNanoCpus: number;
+  sandboxPidsLimit: number;
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  maxSessions: number;
+  warmPoolSize: number;
+  allowUnsafeEngine: boolean;
+}
+
+export function loadConfig(): DrydockConfig {
+  const dataDir = path.resolve(textSetting('DRYDOCK_DATA_DIR', '/var/lib/drydock'));
+  const runDir = path.resolve(textSetting('DRYDOCK_RUN_DIR', '/run/drydock'));
+  const gateway = textSetting('DRYDOCK_SANDBOX_GATEWAY', '10.213.0.1');
+  return {
+    port: intSetting('PORT', 8080),
+    host: textSetting('HOST', '0.0.0.0'),
+    dataDir,
+    runDir,
+    dockerHost: process.env.DOCKER_HOST || undefined,
+    engineSocket: path.join(runDir, 'docker.sock'),
+    sandboxBridge: textSetting('DRYDOCK_SANDBOX_BRIDGE', 'drydock0'),
+    sandboxSubnet: textSetting('DRYDOCK_SANDBOX_SUBNET', '10.213.0.0/22'),
+    sandboxGateway: gateway,
+    buildBridge: textSetting('DRYDOCK_BUILD_BRIDGE', 'drydockb0'),
+    buildBridgeCidr: textSetting('DRYDOCK_BUILD_BRIDGE_CIDR', '10.213.8.1/24'),
+    registryPort: intSetting('DRYDOCK_REGISTRY_PORT', 5000),
+    mirrorPort: intSetting('DRYDOCK_MIRROR_PORT', 5000),
+    mirrorUpstream: process.env.DRYDOCK_MIRROR_UPSTREAM || undefined,
+    egress: textSetting('DRYDOCK_EGRESS', 'off') === 'on' ? 'on' : 'off',
+    sandboxMemoryBytes: intSetting('DRYDOCK_SANDBOX_MEMORY_MB', 1536) * 1024 * 1024,
+    sandboxNanoCpus: Math.round(intSetting('DRYDOCK_SANDBOX_CPUS', 1) * 1e9),
+    sandboxPidsLimit: intSetting('DRYDOCK_SANDBOX_PIDS', 1024),
+    idleTimeoutMs: intSetting('DRYDOCK_IDLE_TIMEOUT_S', 30 * 60) * 1000,
+    maxLifetimeMs: intSetting('DRYDOCK_MAX_LIFETIME_S', 4 * 60 * 60) * 1000,
+    maxSessions: intSetting('DRYDOCK_MAX_SESSIONS', 30),
+    warmPoolSize: intSetting('DRYDOCK_WARM_POOL', 2),
+    allowUnsafeEngine: process.env.DRYDOCK_ALLOW_UNSAFE_ENGINE === '1',
+  };
+}
