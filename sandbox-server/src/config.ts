@@ -45,6 +45,8 @@ export interface DrydockConfig {
   maxSessions: number;
   warmPoolSize: number;
   allowUnsafeEngine: boolean;
+  /** Names this server's sandboxes, so servers sharing an engine never remove each other's. */
+  instance: string;
 }
 
 export function loadConfig(): DrydockConfig {
@@ -75,5 +77,6 @@ export function loadConfig(): DrydockConfig {
     maxSessions: intSetting('DRYDOCK_MAX_SESSIONS', 30),
     warmPoolSize: intSetting('DRYDOCK_WARM_POOL', 2),
     allowUnsafeEngine: process.env.DRYDOCK_ALLOW_UNSAFE_ENGINE === '1',
+    instance: textSetting('DRYDOCK_INSTANCE', 'default'),
   };
 }

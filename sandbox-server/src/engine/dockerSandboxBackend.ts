@@ -1,0 +1,180 @@
+// Sandboxes as containers running their own Docker engine, made by the hardened recipe:
+// user namespace (engine side), Drydock's seccomp profile, private cgroup namespace,
+// all capabilities but SYS_RESOURCE (only meaningful inside the user namespace), no
+// --privileged, limits on memory, CPU and pids, and the engine's data on a volume.
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { connectEngine } from './hostEngine.js';
+import { delegateCgroups, remappedRoot } from './cgroupDelegation.js';
+import { sandboxSeccompProfile } from './seccompProfile.js';
+import type { ExecResult, Sandbox, SandboxBackend, SandboxState, TerminalStream } from './sandboxBackend.js';
+
+export const SANDBOX_LABEL = 'drydock.sandbox';
+const INSTANCE_LABEL = 'drydock.instance';
+
+export interface DockerBackendOptions {
+  image: string;
+  network: string;
+  /** host:port of the registry mirror as the sandbox sees it */
+  mirror: string;
+  memoryBytes: number;
+  nanoCpus: number;
+  pidsLimit: number;
+  /** Separates several Drydock servers sharing one engine (tests do). */
+  instance: string;
+  userNamespaced: boolean;
+  egress: 'on' | 'off';
+  readyTimeoutMs?: number;
+}
+
+export class DockerSandboxBackend implements SandboxBackend {
+  private readonly seccomp = sandboxSeccompProfile();
+  private readonly innerEngines = new Map<string, { pid: number; docker: Docker }>();
+
+  constructor(
+    private readonly docker: Docker,
+    private readonly options: DockerBackendOptions,
+  ) {}
+
+  async create(labels: Record<string, string>): Promise<Sandbox> {
+    const o = this.options;
+    const container = await this.docker.createContainer({
+      Image: o.image,
+      Hostname: 'sandbox',
+      Labels: { ...labels, [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: o.instance },
+      Env: [`DRYDOCK_MIRROR=${o.mirror}`, `DRYDOCK_EGRESS=${o.egress}`],
+      HostConfig: {
+        CapAdd: ['ALL'],
+        CapDrop: ['SYS_RESOURCE'],
+        SecurityOpt: ['apparmor=unconfined', `seccomp=${this.seccomp}`],
+        CgroupnsMode: 'private',
+        Tmpfs: { '/run': 'rw,exec,nosuid,size=65536k' },
+        // Never overlay on overlay: the inner engine's storage lives on a volume.
+        Mounts: [{ Type: 'volume', Target: '/var/lib/docker' }],
+        Memory: o.memoryBytes,
+        MemorySwap: o.memoryBytes,
+        NanoCpus: o.nanoCpus,
+        PidsLimit: o.pidsLimit,
+        NetworkMode: o.network,
+        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+      },
+    } as Docker.ContainerCreateOptions);
+    try {
+      await container.start();
+      const info = await container.inspect();
+      const pid = info.State.Pid;
+      delegateCgroups(pid, o.userNamespaced ? remappedRoot() : { uid: 0, gid: 0 });
+      const address = info.NetworkSettings.Networks[o.network]?.IPAddress;
+      if (!address) throw new Error(`sandbox has no address on ${o.network}`);
+      const sandbox = { id: container.id, address };
+      this.innerEngines.set(container.id, { pid, docker: connectEngine(innerSocketPath(pid)) });
+      await this.waitForInnerEngine(sandbox);
+      return sandbox;
+    } catch (error) {
+      await container.remove({ force: true, v: true }).catch(() => undefined);
+      this.innerEngines.delete(container.id);
+      throw error;
+    }
+  }
+
+  private async waitForInnerEngine(sandbox: Sandbox): Promise<void> {
+    const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
+    const inner = this.innerEngine(sandbox);
+    while (Date.now() < deadline) {
+      try {
+        await inner.ping();
+        return;
+      } catch {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    const log = await this.exec(sandbox, ['tail', '-n', '5', '/var/log/dockerd.log'], 5000).catch(() => undefined);
+    throw new Error(`the sandbox's Docker engine did not start: ${log?.output.trim() || 'no log'}`);
+  }
+
+  async openTerminal(sandbox: Sandbox, command: string[], cols: number, rows: number): Promise<TerminalStream> {
+    const exec = await this.docker.getContainer(sandbox.id).exec({
+      Cmd: command,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Env: ['TERM=xterm-256color', `COLUMNS=${cols}`, `LINES=${rows}`],
+    });
+    const stream = (await exec.start({ hijack: true, stdin: true, Tty: true } as Docker.ExecStartOptions)) as unknown as TerminalStream['stream'];
+    const resize = async (newCols: number, newRows: number) => {
+      await exec.resize({ w: newCols, h: newRows }).catch(() => undefined);
+    };
+    await resize(cols, rows);
+    return { stream, resize };
+  }
+
+  async exec(sandbox: Sandbox, command: string[], timeoutMs = 30_000): Promise<ExecResult> {
+    const exec = await this.docker.getContainer(sandbox.id).exec({
+      Cmd: command,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({ hijack: true, stdin: false });
+    const sink = new PassThrough();
+    let output = '';
+    sink.on('data', (chunk: Buffer) => {
+      if (output.length < 1_000_000) output += chunk.toString();
+    });
+    this.docker.modem.demuxStream(stream, sink, sink);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.destroy();
+        reject(new Error(`command timed out after ${timeoutMs} ms: ${command.join(' ')}`));
+      }, timeoutMs);
+      stream.on('end', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      stream.on('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+    const { ExitCode } = await exec.inspect();
+    return { exitCode: ExitCode ?? -1, output };
+  }
+
+  async inspect(sandbox: Sandbox): Promise<SandboxState> {
+    try {
+      const info = await this.docker.getContainer(sandbox.id).inspect();
+      if (!info.State.Running) return { running: false, innerEngineUp: false };
+      const innerEngineUp = await this.innerEngine(sandbox).ping().then(() => true, () => false);
+      return { running: true, innerEngineUp };
+    } catch {
+      return { running: false, innerEngineUp: false };
+    }
+  }
+
+  async remove(sandbox: Sandbox): Promise<void> {
+    this.innerEngines.delete(sandbox.id);
+    await this.docker.getContainer(sandbox.id).remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
+      if (error.statusCode !== 404) throw error;
+    });
+  }
+
+  innerEngine(sandbox: Sandbox): Docker {
+    const known = this.innerEngines.get(sandbox.id);
+    if (!known) throw new Error(`unknown sandbox ${sandbox.id}`);
+    return known.docker;
+  }
+
+  async removeLeftovers(): Promise<number> {
+    const leftovers = await this.docker.listContainers({
+      all: true,
+      filters: { label: [SANDBOX_LABEL, `${INSTANCE_LABEL}=${this.options.instance}`] },
+    });
+    await Promise.all(leftovers.map((leftover) => this.remove({ id: leftover.Id, address: '' })));
+    return leftovers.length;
+  }
+}
+
+/** The inner engine's socket, reached through the sandbox's root as the host sees it. */
+function innerSocketPath(pid: number): string {
+  return `/proc/${pid}/root/run/docker.sock`;
+}

@@ -1,0 +1,39 @@
+// The one interface the rest of Drydock uses to run sandboxes. The Docker-in-Docker
+// backend is the default; another runtime (a microVM per learner, say) implements this.
+import type { Duplex } from 'node:stream';
+import type Docker from 'dockerode';
+
+export interface Sandbox {
+  id: string;
+  /** Address where the sandbox's published ports answer, reachable from the server. */
+  address: string;
+}
+
+export interface SandboxState {
+  running: boolean;
+  innerEngineUp: boolean;
+  memoryBytes?: number;
+}
+
+export interface TerminalStream {
+  stream: Duplex;
+  resize(cols: number, rows: number): Promise<void>;
+}
+
+export interface ExecResult {
+  exitCode: number;
+  output: string;
+}
+
+export interface SandboxBackend {
+  create(labels: Record<string, string>): Promise<Sandbox>;
+  /** An interactive TTY process in the sandbox. */
+  openTerminal(sandbox: Sandbox, command: string[], cols: number, rows: number): Promise<TerminalStream>;
+  exec(sandbox: Sandbox, command: string[], timeoutMs?: number): Promise<ExecResult>;
+  inspect(sandbox: Sandbox): Promise<SandboxState>;
+  remove(sandbox: Sandbox): Promise<void>;
+  /** The Docker engine inside the sandbox, for checks and port listings. */
+  innerEngine(sandbox: Sandbox): Docker;
+  /** Removes every sandbox this backend ever made (labelled as Drydock's). */
+  removeLeftovers(): Promise<number>;
+}
