@@ -38,27 +38,29 @@ export class DockerSandboxBackend implements SandboxBackend {
 
   async create(labels: Record<string, string>): Promise<Sandbox> {
     const o = this.options;
+    // CgroupnsMode is in the Engine API since 1.41; the typings lag behind.
+    const hostConfig: Docker.HostConfig & { CgroupnsMode: 'private' } = {
+      CapAdd: ['ALL'],
+      CapDrop: ['SYS_RESOURCE'],
+      SecurityOpt: ['apparmor=unconfined', `seccomp=${this.seccomp}`],
+      CgroupnsMode: 'private',
+      Tmpfs: { '/run': 'rw,exec,nosuid,size=65536k' },
+      // Never overlay on overlay: the inner engine's storage lives on a volume.
+      Mounts: [{ Type: 'volume', Source: '', Target: '/var/lib/docker' }],
+      Memory: o.memoryBytes,
+      MemorySwap: o.memoryBytes,
+      NanoCpus: o.nanoCpus,
+      PidsLimit: o.pidsLimit,
+      NetworkMode: o.network,
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
+    };
     const container = await this.docker.createContainer({
       Image: o.image,
       Hostname: 'sandbox',
       Labels: { ...labels, [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: o.instance },
       Env: [`DRYDOCK_MIRROR=${o.mirror}`, `DRYDOCK_EGRESS=${o.egress}`],
-      HostConfig: {
-        CapAdd: ['ALL'],
-        CapDrop: ['SYS_RESOURCE'],
-        SecurityOpt: ['apparmor=unconfined', `seccomp=${this.seccomp}`],
-        CgroupnsMode: 'private',
-        Tmpfs: { '/run': 'rw,exec,nosuid,size=65536k' },
-        // Never overlay on overlay: the inner engine's storage lives on a volume.
-        Mounts: [{ Type: 'volume', Target: '/var/lib/docker' }],
-        Memory: o.memoryBytes,
-        MemorySwap: o.memoryBytes,
-        NanoCpus: o.nanoCpus,
-        PidsLimit: o.pidsLimit,
-        NetworkMode: o.network,
-        LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
-      },
-    } as Docker.ContainerCreateOptions);
+      HostConfig: hostConfig,
+    });
     try {
       await container.start();
       const info = await container.inspect();

@@ -1,0 +1,16 @@
+// What every request handler needs, gathered once at start-up.
+import type Docker from 'dockerode';
+import type { DrydockConfig } from './config.js';
+import type { SandboxBackend } from './engine/sandboxBackend.js';
+import type { SessionManager } from './sessions/sessionManager.js';
+import type { OpenTerminals } from './terminal/openTerminals.js';
+
+export interface App {
+  config: DrydockConfig;
+  engine: Docker;
+  backend: SandboxBackend;
+  sessions: SessionManager;
+  sandboxImage: string;
+  webRoot: string;
+  openTerminals: OpenTerminals;
+}

@@ -1,0 +1,86 @@
+// The HTTP + WebSocket front door: routes API calls, terminal and preview upgrades,
+// and the web app. A client's bad input gets a 4xx with a reason; nothing it sends
+// can crash the process.
+import http from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { App } from '../app.js';
+import { HttpError, sendError, sendJson } from './respond.js';
+import { health } from './health.js';
+import { SESSION_PATH, authorizedSession, createSession, handleSessionRequest, portTarget } from './sessionRoutes.js';
+import { serveStatic } from './staticFiles.js';
+import { proxyUpgrade } from '../proxy/portProxy.js';
+import { serveTerminal, TERMINAL_NAME } from '../terminal/terminalSocket.js';
+import { isSize, MAX_COLS, MAX_ROWS } from '../terminal/controlMessages.js';
+
+const TERMINAL_MAX_FRAME = 4 * 1024 * 1024;
+
+export function createHttpServer(app: App): http.Server {
+  const terminals = new WebSocketServer({ noServer: true, maxPayload: TERMINAL_MAX_FRAME });
+  const server = http.createServer((req, res) => {
+    handleRequest(app, req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) return sendError(res, error.status, error.message);
+      console.error(`${req.method} ${req.url}:`, error);
+      sendError(res, 500, `internal error: ${(error as Error).message}`);
+    });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    try {
+      handleUpgrade(app, terminals, req, socket, head);
+    } catch (error) {
+      const status = error instanceof HttpError ? error.status : 500;
+      const body = JSON.stringify({ error: (error as Error).message });
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+    }
+  });
+  server.on('clientError', (_error, socket) => socket.destroy());
+  return server;
+}
+
+function parseUrl(req: http.IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://drydock.local');
+  } catch {
+    throw new HttpError(400, 'malformed URL');
+  }
+}
+
+async function handleRequest(app: App, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = parseUrl(req);
+  const path = url.pathname;
+  if (path === '/api/health') {
+    if (req.method !== 'GET') throw new HttpError(405, 'use GET');
+    const report = await health(app);
+    return sendJson(res, report.ok ? 200 : 503, report);
+  }
+  if (path === '/api/sessions') {
+    if (req.method !== 'POST') throw new HttpError(405, 'use POST to create a session');
+    return createSession(app, res);
+  }
+  const sessionMatch = SESSION_PATH.exec(path);
+  if (sessionMatch) return handleSessionRequest(app, req, res, url, sessionMatch[1], sessionMatch[2] ?? '');
+  if (path.startsWith('/api/')) throw new HttpError(404, `no such route: ${req.method} ${path}`);
+  serveStatic(app.webRoot, req, res, path);
+}
+
+function handleUpgrade(app: App, terminals: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  const url = parseUrl(req);
+  const match = SESSION_PATH.exec(url.pathname);
+  if (!match) throw new HttpError(404, 'no WebSocket here');
+  const rest = match[2] ?? '';
+  const portMatch = /^ports\/(\d{1,5})(\/.*)?$/.exec(rest);
+  const session = authorizedSession(app, req, url, match[1], Boolean(portMatch));
+  if (portMatch) return proxyUpgrade(req, socket, head, portTarget(session, url, portMatch));
+  if (rest !== 'terminal') throw new HttpError(404, 'no WebSocket here');
+  if (session.state === 'expired' || session.state === 'failed') throw new HttpError(410, `the session is ${session.state}; start a new one`);
+  const name = url.searchParams.get('name') ?? 'main';
+  if (!TERMINAL_NAME.test(name)) throw new HttpError(400, 'terminal name must be 1-32 letters, digits, _ or -');
+  const cols = Number(url.searchParams.get('cols') ?? 80);
+  const rows = Number(url.searchParams.get('rows') ?? 24);
+  if (!isSize(cols, MAX_COLS) || !isSize(rows, MAX_ROWS)) throw new HttpError(400, `cols must be 1-${MAX_COLS} and rows 1-${MAX_ROWS}`);
+  app.sessions.touch(session);
+  terminals.handleUpgrade(req, socket, head, (ws) => {
+    app.openTerminals.add(session, ws);
+    void serveTerminal(ws, session, app.sessions, app.backend, { name, cols, rows });
+  });
+}

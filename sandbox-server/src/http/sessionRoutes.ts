@@ -1,0 +1,95 @@
+// The public session API: create, read, delete, list ports, and proxy to a published port.
+import type http from 'node:http';
+import type { App } from '../app.js';
+import { CapacityError, type Session } from '../sessions/sessionManager.js';
+import { listPublishedPorts } from '../sessions/publishedPorts.js';
+import { proxyHttp, type PortTarget } from '../proxy/portProxy.js';
+import { HttpError, sendJson } from './respond.js';
+import { bearerToken, previewCookie, previewCookieToken } from './requestAuth.js';
+
+export const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})(?:\/(.*))?$/;
+const PORT_PATH = /^ports\/(\d{1,5})(\/.*)?$/;
+
+export async function createSession(app: App, res: http.ServerResponse): Promise<void> {
+  let session: Session;
+  try {
+    session = app.sessions.create();
+  } catch (error) {
+    if (error instanceof CapacityError) throw new HttpError(503, error.message);
+    throw error;
+  }
+  sendJson(res, 201, { id: session.id, token: session.token, expiresAt: isoTime(app.sessions.expiresAt(session)), state: session.state });
+}
+
+/** The session named in the path, if the request carries its token (404 either way, so ids leak nothing). */
+export function authorizedSession(app: App, req: http.IncomingMessage, url: URL, id: string, allowPreviewCookie = false): Session {
+  const token = bearerToken(req, url) ?? (allowPreviewCookie ? previewCookieToken(req) : undefined);
+  if (!token) throw new HttpError(401, 'this needs the session token: Authorization: Bearer TOKEN, or ?token=TOKEN');
+  const session = app.sessions.authorize(id, token);
+  if (!session) throw new HttpError(404, `no session ${id} for this token`);
+  return session;
+}
+
+export async function handleSessionRequest(app: App, req: http.IncomingMessage, res: http.ServerResponse, url: URL, id: string, rest: string): Promise<void> {
+  const portMatch = PORT_PATH.exec(rest);
+  const session = authorizedSession(app, req, url, id, Boolean(portMatch));
+  if (portMatch) return proxyToPort(app, session, req, res, url, portMatch);
+  app.sessions.touch(session);
+  const route = `${req.method} ${rest}`;
+  switch (route) {
+    case 'GET ':
+      return sendJson(res, 200, await describeSession(app, session));
+    case 'DELETE ':
+      await app.sessions.remove(session);
+      res.writeHead(204).end();
+      return;
+    case 'GET ports':
+      return sendJson(res, 200, { ports: await sessionPorts(app, session) });
+    default:
+      if (['', 'ports', 'terminal'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
+      throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
+  }
+}
+
+async function describeSession(app: App, session: Session) {
+  return {
+    id: session.id,
+    state: session.state,
+    expiresAt: isoTime(app.sessions.expiresAt(session)),
+    ports: await sessionPorts(app, session),
+    ...(session.error ? { error: session.error } : {}),
+  };
+}
+
+async function sessionPorts(app: App, session: Session) {
+  if (session.state !== 'ready' || !session.sandbox) return [];
+  return listPublishedPorts(app.backend, session.sandbox).catch(() => []);
+}
+
+function proxyToPort(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse, url: URL, match: RegExpExecArray): void {
+  const target = portTarget(session, url, match);
+  app.sessions.touch(session);
+  // A token in the URL becomes a cookie for this preview, so the page's relative links work.
+  const token = url.searchParams.get('token');
+  if (token) res.setHeader('set-cookie', previewCookie(token, target.prefix + '/'));
+  proxyHttp(req, res, target);
+}
+
+export function portTarget(session: Session, url: URL, match: RegExpExecArray): PortTarget {
+  const port = Number(match[1]);
+  if (port < 1 || port > 65535) throw new HttpError(400, `port must be 1-65535, got ${match[1]}`);
+  if (session.state !== 'ready' || !session.sandbox) throw new HttpError(409, `the session is ${session.state}, not ready`);
+  const query = new URLSearchParams(url.searchParams);
+  query.delete('token');
+  const search = query.toString();
+  return {
+    host: session.sandbox.address,
+    port,
+    path: (match[2] ?? '/') + (search ? `?${search}` : ''),
+    prefix: `/api/sessions/${session.id}/ports/${port}`,
+  };
+}
+
+function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}

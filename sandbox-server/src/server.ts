@@ -1,0 +1,58 @@
+// Starts the sandbox server on a host that setUpHost prepared.
+import path from 'node:path';
+import type http from 'node:http';
+import type net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { DrydockConfig } from './config.js';
+import type { App } from './app.js';
+import type { EngineChoice } from './setup/engineDaemon.js';
+import { createBackend } from './engine/createBackend.js';
+import { SessionManager } from './sessions/sessionManager.js';
+import { OpenTerminals } from './terminal/openTerminals.js';
+import { createHttpServer } from './http/httpServer.js';
+import { forwardMirror } from './proxy/mirrorForwarder.js';
+import { sandboxImageTag } from './images/imageBuilder.js';
+
+export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/web');
+
+export interface RunningServer {
+  app: App;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: DrydockConfig, engine: EngineChoice): Promise<RunningServer> {
+  const backend = await createBackend(config, engine);
+  const sessions = new SessionManager(backend, config);
+  const openTerminals = new OpenTerminals();
+  sessions.onEnd((session) => openTerminals.closeAll(session));
+  const app: App = { config, engine: engine.docker, backend, sessions, sandboxImage: sandboxImageTag(), webRoot: WEB_ROOT, openTerminals };
+
+  const mirror = await forwardMirror(config.sandboxGateway, config.mirrorPort, config.registryPort).catch((error: NodeJS.ErrnoException) => {
+    // Another Drydock server on this host already forwards the mirror; sandboxes share it.
+    if (error.code === 'EADDRINUSE') return undefined;
+    throw error;
+  });
+  await sessions.start();
+  const server = createHttpServer(app);
+  await listen(server, config.port, config.host);
+  const address = server.address() as net.AddressInfo;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  return {
+    app,
+    url: `http://${shownHost}:${address.port}`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      mirror?.close();
+      await sessions.stop();
+    },
+  };
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+}

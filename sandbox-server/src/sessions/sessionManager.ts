@@ -1,0 +1,172 @@
+// Learner sessions: each owns one sandbox, a secret token, and an expiry
+// (idle timeout and maximum lifetime). The manager enforces the global cap,
+// hands out warm sandboxes first, and reaps what expired.
+import type { Sandbox, SandboxBackend } from '../engine/sandboxBackend.js';
+import { newSessionId, newToken, tokensMatch } from './tokens.js';
+import { WarmPool } from './warmPool.js';
+
+export type SessionState = 'starting' | 'ready' | 'expired' | 'failed';
+
+export interface Session {
+  id: string;
+  token: string;
+  state: SessionState;
+  createdAt: number;
+  lastActiveAt: number;
+  sandbox?: Sandbox;
+  error?: string;
+  /** Settles when the sandbox is ready (or rejects when it failed). */
+  ready: Promise<Sandbox>;
+}
+
+export interface SessionLimits {
+  idleTimeoutMs: number;
+  maxLifetimeMs: number;
+  maxSessions: number;
+  warmPoolSize: number;
+}
+
+export class CapacityError extends Error {}
+
+/** How long an ended session still answers GET with its final state. */
+const TOMBSTONE_MS = 60 * 60 * 1000;
+
+export class SessionManager {
+  private readonly sessions = new Map<string, Session>();
+  private readonly pool: WarmPool;
+  private reaper?: NodeJS.Timeout;
+  private readonly endListeners: ((session: Session) => void)[] = [];
+
+  constructor(
+    readonly backend: SandboxBackend,
+    private readonly limits: SessionLimits,
+    private readonly log: (message: string) => void = console.log,
+  ) {
+    this.pool = new WarmPool(
+      backend,
+      limits.warmPoolSize,
+      () => this.liveCount() + this.pool.available + this.pool.pendingCount < limits.maxSessions + limits.warmPoolSize,
+      (error) => this.log(`warm pool: ${error.message}`),
+    );
+  }
+
+  async start(): Promise<void> {
+    const removed = await this.backend.removeLeftovers();
+    if (removed > 0) this.log(`removed ${removed} sandbox(es) left over from an earlier run`);
+    this.pool.fill();
+    this.reaper = setInterval(() => void this.reap(), 5000);
+    this.reaper.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.reaper);
+    await this.pool.drain();
+    await Promise.all([...this.sessions.values()].map((session) => this.end(session, 'expired')));
+  }
+
+  onEnd(listener: (session: Session) => void): void {
+    this.endListeners.push(listener);
+  }
+
+  liveCount(): number {
+    let count = 0;
+    for (const session of this.sessions.values()) if (session.state === 'starting' || session.state === 'ready') count += 1;
+    return count;
+  }
+
+  get warmAvailable(): number {
+    return this.pool.available;
+  }
+
+  create(): Session {
+    if (this.liveCount() >= this.limits.maxSessions) {
+      throw new CapacityError(`the server is full: ${this.limits.maxSessions} sessions are running. Try again in a few minutes.`);
+    }
+    const now = Date.now();
+    const warm = this.pool.take();
+    const session: Session = {
+      id: newSessionId(),
+      token: newToken(),
+      state: warm ? 'ready' : 'starting',
+      createdAt: now,
+      lastActiveAt: now,
+      sandbox: warm,
+      ready: warm ? Promise.resolve(warm) : Promise.reject(new Error('not started')),
+    };
+    if (!warm) session.ready = this.startSandbox(session);
+    session.ready.catch(() => undefined);
+    this.sessions.set(session.id, session);
+    return session;
+  }
+
+  private async startSandbox(session: Session): Promise<Sandbox> {
+    try {
+      const sandbox = await this.backend.create({ 'drydock.session': session.id });
+      if (session.state !== 'starting') {
+        await this.backend.remove(sandbox);
+        throw new Error(`session ${session.state} before its sandbox was ready`);
+      }
+      session.sandbox = sandbox;
+      session.state = 'ready';
+      return sandbox;
+    } catch (error) {
+      if (session.state === 'starting') {
+        session.state = 'failed';
+        session.error = (error as Error).message;
+        this.log(`session ${session.id} failed to start: ${session.error}`);
+      }
+      throw error;
+    }
+  }
+
+  get(id: string): Session | undefined {
+    return this.sessions.get(id);
+  }
+
+  /** The session, if the token is its own. */
+  authorize(id: string, token: string | undefined): Session | undefined {
+    const session = this.sessions.get(id);
+    return session && tokensMatch(session.token, token) ? session : undefined;
+  }
+
+  touch(session: Session): void {
+    session.lastActiveAt = Date.now();
+  }
+
+  expiresAt(session: Session): number {
+    return Math.min(session.createdAt + this.limits.maxLifetimeMs, session.lastActiveAt + this.limits.idleTimeoutMs);
+  }
+
+  async remove(session: Session): Promise<void> {
+    await this.end(session, 'expired');
+    this.sessions.delete(session.id);
+  }
+
+  /** Marks a session failed (its sandbox died) so the learner is told and can start another. */
+  async markFailed(session: Session, reason: string): Promise<void> {
+    session.error = reason;
+    await this.end(session, 'failed');
+  }
+
+  private async end(session: Session, state: 'expired' | 'failed'): Promise<void> {
+    if (session.state === 'expired' || session.state === 'failed') return;
+    session.state = state;
+    const sandbox = session.sandbox;
+    session.sandbox = undefined;
+    for (const listener of this.endListeners) listener(session);
+    if (sandbox) await this.backend.remove(sandbox).catch((error: Error) => this.log(`removing sandbox: ${error.message}`));
+    this.pool.fill();
+  }
+
+  private async reap(): Promise<void> {
+    const now = Date.now();
+    for (const session of [...this.sessions.values()]) {
+      if ((session.state === 'ready' || session.state === 'starting') && now >= this.expiresAt(session)) {
+        this.log(`session ${session.id} expired`);
+        await this.end(session, 'expired');
+      } else if ((session.state === 'expired' || session.state === 'failed') && now - session.lastActiveAt > TOMBSTONE_MS) {
+        this.sessions.delete(session.id);
+      }
+    }
+  }
+}

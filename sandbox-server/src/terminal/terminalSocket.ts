@@ -1,0 +1,116 @@
+// One WebSocket per terminal: binary frames carry terminal bytes both ways, text frames
+// from the client carry JSON control messages. The shell lives in a tmux session in the
+// sandbox, so a reload or a dropped connection re-attaches to the same shell.
+import type { WebSocket, RawData } from 'ws';
+import type { SandboxBackend, TerminalStream } from '../engine/sandboxBackend.js';
+import type { Session, SessionManager } from '../sessions/sessionManager.js';
+import { parseControlMessage } from './controlMessages.js';
+
+/** Output waiting for the client beyond this pauses the shell's output (backpressure). */
+const HIGH_WATER_BYTES = 512 * 1024;
+const LOW_WATER_BYTES = 128 * 1024;
+const READY_TIMEOUT_MS = 60_000;
+
+export const TERMINAL_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+
+export interface TerminalRequest {
+  name: string;
+  cols: number;
+  rows: number;
+}
+
+export async function serveTerminal(
+  socket: WebSocket,
+  session: Session,
+  manager: SessionManager,
+  backend: SandboxBackend,
+  request: TerminalRequest,
+): Promise<void> {
+  const sendControl = (message: object) => {
+    if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
+  };
+  // Keystrokes typed while the sandbox or the shell is still starting are kept, not lost.
+  const early: [RawData, boolean][] = [];
+  const keepEarly = (data: RawData, isBinary: boolean) => early.push([data, isBinary]);
+  socket.on('message', keepEarly);
+  let terminal: TerminalStream;
+  try {
+    const sandbox = await withTimeout(session.ready, READY_TIMEOUT_MS, 'the sandbox did not become ready in time');
+    terminal = await backend.openTerminal(sandbox, ['drydock-term', request.name], request.cols, request.rows);
+  } catch (error) {
+    sendControl({ type: 'error', message: `Cannot open the terminal: ${(error as Error).message}` });
+    socket.close(1011, 'sandbox unavailable');
+    return;
+  }
+  if (socket.readyState !== socket.OPEN) {
+    terminal.stream.destroy();
+    return;
+  }
+  const { stream } = terminal;
+
+  let pendingBytes = 0;
+  let paused = false;
+  stream.on('data', (chunk: Buffer) => {
+    if (socket.readyState !== socket.OPEN) return;
+    pendingBytes += chunk.length;
+    socket.send(chunk, { binary: true }, () => {
+      pendingBytes -= chunk.length;
+      if (paused && pendingBytes < LOW_WATER_BYTES) {
+        paused = false;
+        stream.resume();
+      }
+    });
+    if (!paused && pendingBytes > HIGH_WATER_BYTES) {
+      paused = true;
+      stream.pause();
+    }
+  });
+  stream.on('end', () => {
+    sendControl({ type: 'exit' });
+    socket.close(1000, 'terminal ended');
+  });
+  stream.on('error', () => socket.close(1011, 'terminal stream failed'));
+
+  const onMessage = (data: RawData, isBinary: boolean) => {
+    manager.touch(session);
+    if (isBinary) {
+      if (!stream.write(toBuffer(data))) {
+        socket.pause();
+        stream.once('drain', () => socket.resume());
+      }
+      return;
+    }
+    const message = parseControlMessage(toBuffer(data).toString('utf8'));
+    if (message.type === 'resize') void terminal.resize(message.cols, message.rows);
+    else if (message.type === 'input') stream.write(message.data);
+    else if (message.type === 'invalid') sendControl({ type: 'error', message: message.reason });
+  };
+  socket.off('message', keepEarly);
+  socket.on('message', onMessage);
+  for (const [data, isBinary] of early) onMessage(data, isBinary);
+  socket.on('close', () => stream.destroy());
+  socket.on('error', () => stream.destroy());
+  sendControl({ type: 'attached', name: request.name });
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(message)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,119 @@
+// A small client of Drydock's public API, as outside tools and the browser use it.
+import WebSocket from 'ws';
+
+export interface CreatedSession {
+  id: string;
+  token: string;
+  expiresAt: string;
+  state: string;
+}
+
+export class DrydockClient {
+  constructor(readonly baseUrl: string) {}
+
+  async request(method: string, path: string, token?: string, body?: unknown): Promise<Response> {
+    return fetch(this.baseUrl + path, {
+      method,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  }
+
+  async createSession(): Promise<CreatedSession> {
+    const response = await this.request('POST', '/api/sessions');
+    if (response.status !== 201) throw new Error(`POST /api/sessions: ${response.status} ${await response.text()}`);
+    return (await response.json()) as CreatedSession;
+  }
+
+  async session(id: string, token: string) {
+    const response = await this.request('GET', `/api/sessions/${id}`, token);
+    return { status: response.status, body: (await response.json()) as Record<string, any> };
+  }
+
+  async waitReady(id: string, token: string, timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const { body } = await this.session(id, token);
+      if (body.state === 'ready') return;
+      if (body.state === 'failed' || body.state === 'expired') throw new Error(`session ${body.state}: ${body.error ?? ''}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error('session did not become ready');
+  }
+
+  async deleteSession(id: string, token: string): Promise<number> {
+    return (await this.request('DELETE', `/api/sessions/${id}`, token)).status;
+  }
+
+  terminalUrl(id: string, token: string, name = 'main'): string {
+    return `${this.baseUrl.replace(/^http/, 'ws')}/api/sessions/${id}/terminal?token=${encodeURIComponent(token)}&name=${name}&cols=120&rows=30`;
+  }
+
+  openTerminal(id: string, token: string, name = 'main'): Promise<TerminalClient> {
+    return TerminalClient.open(this.terminalUrl(id, token, name));
+  }
+}
+
+/** A terminal WebSocket that collects output and can wait for text to appear. */
+export class TerminalClient {
+  output = '';
+  controls: Record<string, unknown>[] = [];
+  private waiters: (() => void)[] = [];
+
+  private constructor(readonly socket: WebSocket) {
+    socket.on('message', (data, isBinary) => {
+      if (isBinary) this.output += data.toString();
+      else this.controls.push(JSON.parse(data.toString()));
+      for (const waiter of this.waiters.splice(0)) waiter();
+    });
+  }
+
+  static open(url: string): Promise<TerminalClient> {
+    return new Promise((resolve, reject) => {
+      const socket = new WebSocket(url);
+      const client = new TerminalClient(socket);
+      socket.once('open', () => resolve(client));
+      socket.once('unexpected-response', (_req, res) => reject(new Error(`terminal refused: ${res.statusCode}`)));
+      socket.once('error', reject);
+    });
+  }
+
+  type(text: string): void {
+    this.socket.send(Buffer.from(text), { binary: true });
+  }
+
+  /** Resolves when the output (since `from`) matches; rejects after the timeout. */
+  waitFor(pattern: RegExp | string, timeoutMs = 30_000, from = 0): Promise<string> {
+    const test = () => {
+      const seen = this.output.slice(from);
+      return typeof pattern === 'string' ? seen.includes(pattern) : pattern.test(seen);
+    };
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; last output: ${JSON.stringify(this.output.slice(-400))}`)), timeoutMs);
+      const check = () => {
+        if (test()) {
+          clearTimeout(timer);
+          resolve(this.output);
+        } else this.waiters.push(check);
+      };
+      check();
+    });
+  }
+
+  /** Types a command and waits for a marker printed after it, returning the output in between. */
+  async run(command: string, timeoutMs = 60_000): Promise<string> {
+    const marker = `__done_${Math.random().toString(36).slice(2)}__`;
+    const from = this.output.length;
+    this.type(`${command}; echo ${marker.slice(0, 6)}""${marker.slice(6)}\r`);
+    await this.waitFor(marker, timeoutMs, from);
+    return this.output.slice(from);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.socket.readyState === WebSocket.CLOSED) return resolve();
+      this.socket.once('close', () => resolve());
+      this.socket.close();
+    });
+  }
+}
