@@ -54,7 +54,8 @@ export class SessionManager {
     const removed = await this.backend.removeLeftovers();
     if (removed > 0) this.log(`removed ${removed} sandbox(es) left over from an earlier run`);
     this.pool.fill();
-    this.reaper = setInterval(() => void this.reap(), 5000);
+    const reapEveryMs = Math.max(250, Math.min(5000, this.limits.idleTimeoutMs / 4));
+    this.reaper = setInterval(() => void this.reap(), reapEveryMs);
     this.reaper.unref();
   }
 
@@ -91,9 +92,9 @@ export class SessionManager {
       createdAt: now,
       lastActiveAt: now,
       sandbox: warm,
-      ready: warm ? Promise.resolve(warm) : Promise.reject(new Error('not started')),
+      ready: undefined as unknown as Promise<Sandbox>, // set just below: starting needs the session
     };
-    if (!warm) session.ready = this.startSandbox(session);
+    session.ready = warm ? Promise.resolve(warm) : this.startSandbox(session);
     session.ready.catch(() => undefined);
     this.sessions.set(session.id, session);
     return session;
