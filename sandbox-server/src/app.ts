@@ -4,6 +4,7 @@ import type { DrydockConfig } from './config.js';
 import type { SandboxBackend } from './engine/sandboxBackend.js';
 import type { SessionManager } from './sessions/sessionManager.js';
 import type { OpenTerminals } from './terminal/openTerminals.js';
+import type { PreopenedTerminals } from './terminal/preopenedTerminals.js';
 
 export interface App {
   config: DrydockConfig;
@@ -13,4 +14,5 @@ export interface App {
   sandboxImage: string;
   webRoot: string;
   openTerminals: OpenTerminals;
+  preopenedTerminals: PreopenedTerminals;
 }

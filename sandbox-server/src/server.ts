@@ -9,6 +9,7 @@ import type { EngineChoice } from './setup/engineDaemon.js';
 import { createBackend } from './engine/createBackend.js';
 import { SessionManager } from './sessions/sessionManager.js';
 import { OpenTerminals } from './terminal/openTerminals.js';
+import { PreopenedTerminals } from './terminal/preopenedTerminals.js';
 import { createHttpServer } from './http/httpServer.js';
 import { forwardMirror } from './proxy/mirrorForwarder.js';
 import { sandboxImageTag } from './images/imageBuilder.js';
@@ -23,10 +24,23 @@ export interface RunningServer {
 
 export async function startServer(config: DrydockConfig, engine: EngineChoice): Promise<RunningServer> {
   const backend = await createBackend(config, engine);
-  const sessions = new SessionManager(backend, config);
+  const preopenedTerminals = new PreopenedTerminals(backend);
+  const sessions = new SessionManager(backend, config, console.log, (sandbox) => preopenedTerminals.prepare(sandbox));
   const openTerminals = new OpenTerminals();
-  sessions.onEnd((session) => openTerminals.closeAll(session));
-  const app: App = { config, engine: engine.docker, backend, sessions, sandboxImage: sandboxImageTag(), webRoot: WEB_ROOT, openTerminals };
+  sessions.onEnd((session, sandbox) => {
+    openTerminals.closeAll(session);
+    if (sandbox) preopenedTerminals.discard(sandbox.id);
+  });
+  const app: App = {
+    config,
+    engine: engine.docker,
+    backend,
+    sessions,
+    sandboxImage: sandboxImageTag(),
+    webRoot: WEB_ROOT,
+    openTerminals,
+    preopenedTerminals,
+  };
 
   const mirror = await forwardMirror(config.sandboxGateway, config.mirrorPort, config.registryPort).catch((error: NodeJS.ErrnoException) => {
     // Another Drydock server on this host already forwards the mirror; sandboxes share it.

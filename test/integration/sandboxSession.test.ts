@@ -85,7 +85,9 @@ describe('a session', () => {
     terminal.socket.send(JSON.stringify({ type: 'resize', cols: 101, rows: 33 }));
     terminal.socket.send('not json');
     terminal.socket.send(JSON.stringify({ type: 'resize', cols: -4, rows: 1e9 }));
-    const output = await terminal.run('stty size');
+    // The resize reaches the TTY asynchronously; ask until it shows (or give up).
+    let output = '';
+    for (let attempt = 0; attempt < 20 && !/33 101/.test(output); attempt++) output = await terminal.run('stty size');
     expect(output).toMatch(/33 101/);
     expect(terminal.controls.filter((message) => message.type === 'error')).toHaveLength(2);
     await terminal.close();

@@ -56,13 +56,21 @@ export class DrydockClient {
 
 /** A terminal WebSocket that collects output and can wait for text to appear. */
 export class TerminalClient {
+  /** The most recent output (older output is dropped past 2 MB, counted in `dropped`). */
   output = '';
+  dropped = 0;
   controls: Record<string, unknown>[] = [];
   private waiters: (() => void)[] = [];
 
   private constructor(readonly socket: WebSocket) {
     socket.on('message', (data, isBinary) => {
-      if (isBinary) this.output += data.toString();
+      if (isBinary) {
+        this.output += data.toString();
+        if (this.output.length > 4_000_000) {
+          this.dropped += this.output.length - 2_000_000;
+          this.output = this.output.slice(-2_000_000);
+        }
+      }
       else this.controls.push(JSON.parse(data.toString()));
       for (const waiter of this.waiters.splice(0)) waiter();
     });
@@ -82,10 +90,16 @@ export class TerminalClient {
     this.socket.send(Buffer.from(text), { binary: true });
   }
 
-  /** Resolves when the output (since `from`) matches; rejects after the timeout. */
+  /** Resolves when the output (since `from`) matches; rejects after the timeout.
+   * Each check looks only at what arrived since the last one (plus an overlap), so a
+   * flood of output costs linear time. */
   waitFor(pattern: RegExp | string, timeoutMs = 30_000, from = 0): Promise<string> {
+    const overlap = typeof pattern === 'string' ? pattern.length : 64 * 1024;
+    let checkedUpTo = from;
     const test = () => {
-      const seen = this.output.slice(from);
+      const start = Math.max(from, checkedUpTo - overlap, this.dropped);
+      const seen = this.output.slice(start - this.dropped);
+      checkedUpTo = this.dropped + this.output.length;
       return typeof pattern === 'string' ? seen.includes(pattern) : pattern.test(seen);
     };
     return new Promise((resolve, reject) => {
@@ -103,10 +117,10 @@ export class TerminalClient {
   /** Types a command and waits for a marker printed after it, returning the output in between. */
   async run(command: string, timeoutMs = 60_000): Promise<string> {
     const marker = `__done_${Math.random().toString(36).slice(2)}__`;
-    const from = this.output.length;
+    const from = this.dropped + this.output.length;
     this.type(`${command}; echo ${marker.slice(0, 6)}""${marker.slice(6)}\r`);
     await this.waitFor(marker, timeoutMs, from);
-    return this.output.slice(from);
+    return this.output.slice(Math.max(0, from - this.dropped));
   }
 
   close(): Promise<void> {

@@ -70,7 +70,6 @@ export class DockerSandboxBackend implements SandboxBackend {
       if (!address) throw new Error(`sandbox has no address on ${o.network}`);
       const sandbox = { id: container.id, address };
       this.innerEngines.set(container.id, { pid, docker: connectEngine(innerSocketPath(pid)) });
-      await this.waitForInnerEngine(sandbox);
       return sandbox;
     } catch (error) {
       await container.remove({ force: true, v: true }).catch(() => undefined);
@@ -79,7 +78,7 @@ export class DockerSandboxBackend implements SandboxBackend {
     }
   }
 
-  private async waitForInnerEngine(sandbox: Sandbox): Promise<void> {
+  async waitUntilReady(sandbox: Sandbox): Promise<void> {
     const deadline = Date.now() + (this.options.readyTimeoutMs ?? 30_000);
     const inner = this.innerEngine(sandbox);
     while (Date.now() < deadline) {

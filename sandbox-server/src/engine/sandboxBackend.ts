@@ -26,7 +26,10 @@ export interface ExecResult {
 }
 
 export interface SandboxBackend {
+  /** Starts a sandbox; its shell can be used as soon as this resolves. */
   create(labels: Record<string, string>): Promise<Sandbox>;
+  /** Resolves when the sandbox's own Docker engine answers (rejects, with a reason, if it never does). */
+  waitUntilReady(sandbox: Sandbox): Promise<void>;
   /** An interactive TTY process in the sandbox. */
   openTerminal(sandbox: Sandbox, command: string[], cols: number, rows: number): Promise<TerminalStream>;
   exec(sandbox: Sandbox, command: string[], timeoutMs?: number): Promise<ExecResult>;

@@ -81,6 +81,6 @@ function handleUpgrade(app: App, terminals: WebSocketServer, req: http.IncomingM
   app.sessions.touch(session);
   terminals.handleUpgrade(req, socket, head, (ws) => {
     app.openTerminals.add(session, ws);
-    void serveTerminal(ws, session, app.sessions, app.backend, { name, cols, rows });
+    void serveTerminal(ws, session, app.sessions, app.backend, app.preopenedTerminals, { name, cols, rows });
   });
 }

@@ -15,7 +15,9 @@ export interface Session {
   lastActiveAt: number;
   sandbox?: Sandbox;
   error?: string;
-  /** Settles when the sandbox is ready (or rejects when it failed). */
+  /** Settles when the sandbox runs and its shell can be attached. */
+  started: Promise<Sandbox>;
+  /** Settles when the sandbox's Docker engine answers too (or rejects when it failed). */
   ready: Promise<Sandbox>;
 }
 
@@ -35,18 +37,20 @@ export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly pool: WarmPool;
   private reaper?: NodeJS.Timeout;
-  private readonly endListeners: ((session: Session) => void)[] = [];
+  private readonly endListeners: ((session: Session, sandbox: Sandbox | undefined) => void)[] = [];
 
   constructor(
     readonly backend: SandboxBackend,
     private readonly limits: SessionLimits,
     private readonly log: (message: string) => void = console.log,
+    prepareWarm?: (sandbox: Sandbox) => Promise<void>,
   ) {
     this.pool = new WarmPool(
       backend,
       limits.warmPoolSize,
       () => this.liveCount() + this.pool.available + this.pool.pendingCount < limits.maxSessions + limits.warmPoolSize,
       (error) => this.log(`warm pool: ${error.message}`),
+      prepareWarm,
     );
   }
 
@@ -65,7 +69,7 @@ export class SessionManager {
     await Promise.all([...this.sessions.values()].map((session) => this.end(session, 'expired')));
   }
 
-  onEnd(listener: (session: Session) => void): void {
+  onEnd(listener: (session: Session, sandbox: Sandbox | undefined) => void): void {
     this.endListeners.push(listener);
   }
 
@@ -92,22 +96,34 @@ export class SessionManager {
       createdAt: now,
       lastActiveAt: now,
       sandbox: warm,
-      ready: undefined as unknown as Promise<Sandbox>, // set just below: starting needs the session
+      started: Promise.resolve(warm as Sandbox),
+      ready: Promise.resolve(warm as Sandbox),
     };
-    session.ready = warm ? Promise.resolve(warm) : this.startSandbox(session);
+    if (!warm) this.startSandbox(session);
+    session.started.catch(() => undefined);
     session.ready.catch(() => undefined);
     this.sessions.set(session.id, session);
     return session;
   }
 
-  private async startSandbox(session: Session): Promise<Sandbox> {
-    try {
-      const sandbox = await this.backend.create({ 'drydock.session': session.id });
+  /** Sets the session's `started` and `ready` promises to a sandbox made for it. */
+  private startSandbox(session: Session): void {
+    session.started = this.backend.create({ 'drydock.session': session.id }).then(async (sandbox) => {
       if (session.state !== 'starting') {
         await this.backend.remove(sandbox);
         throw new Error(`session ${session.state} before its sandbox was ready`);
       }
       session.sandbox = sandbox;
+      return sandbox;
+    });
+    session.ready = this.whenReady(session);
+  }
+
+  private async whenReady(session: Session): Promise<Sandbox> {
+    try {
+      const sandbox = await session.started;
+      await this.backend.waitUntilReady(sandbox);
+      if (session.state !== 'starting') throw new Error(`session ${session.state} before its sandbox was ready`);
       session.state = 'ready';
       return sandbox;
     } catch (error) {
@@ -154,7 +170,7 @@ export class SessionManager {
     session.state = state;
     const sandbox = session.sandbox;
     session.sandbox = undefined;
-    for (const listener of this.endListeners) listener(session);
+    for (const listener of this.endListeners) listener(session, sandbox);
     if (sandbox) await this.backend.remove(sandbox).catch((error: Error) => this.log(`removing sandbox: ${error.message}`));
     this.pool.fill();
   }

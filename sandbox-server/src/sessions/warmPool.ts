@@ -13,6 +13,8 @@ export class WarmPool {
     /** Whether the server may make another sandbox now (the global cap). */
     private readonly mayCreate: () => boolean,
     private readonly onError: (error: Error) => void,
+    /** Work done on a ready sandbox before it is handed out (e.g. opening its first terminal). */
+    private readonly prepare: (sandbox: Sandbox) => Promise<void> = async () => undefined,
   ) {}
 
   get available(): number {
@@ -34,7 +36,12 @@ export class WarmPool {
       this.filling += 1;
       this.backend
         .create({ 'drydock.pool': 'true' })
-        .then((sandbox) => {
+        .then(async (sandbox) => {
+          await this.backend.waitUntilReady(sandbox).catch(async (error) => {
+            await this.backend.remove(sandbox);
+            throw error;
+          });
+          await this.prepare(sandbox);
           if (this.stopped) return this.backend.remove(sandbox);
           this.ready.push(sandbox);
         })

@@ -5,6 +5,7 @@ import type { WebSocket, RawData } from 'ws';
 import type { SandboxBackend, TerminalStream } from '../engine/sandboxBackend.js';
 import type { Session, SessionManager } from '../sessions/sessionManager.js';
 import { parseControlMessage } from './controlMessages.js';
+import type { PreopenedTerminals } from './preopenedTerminals.js';
 
 /** Output waiting for the client beyond this pauses the shell's output (backpressure). */
 const HIGH_WATER_BYTES = 512 * 1024;
@@ -24,6 +25,7 @@ export async function serveTerminal(
   session: Session,
   manager: SessionManager,
   backend: SandboxBackend,
+  preopened: PreopenedTerminals,
   request: TerminalRequest,
 ): Promise<void> {
   const sendControl = (message: object) => {
@@ -34,9 +36,17 @@ export async function serveTerminal(
   const keepEarly = (data: RawData, isBinary: boolean) => early.push([data, isBinary]);
   socket.on('message', keepEarly);
   let terminal: TerminalStream;
+  let replay: Buffer[] | undefined;
   try {
-    const sandbox = await withTimeout(session.ready, READY_TIMEOUT_MS, 'the sandbox did not become ready in time');
-    terminal = await backend.openTerminal(sandbox, ['drydock-term', request.name], request.cols, request.rows);
+    // The shell is usable once the sandbox runs; `docker` in it waits for the inner engine.
+    const sandbox = await withTimeout(session.started, READY_TIMEOUT_MS, 'the sandbox did not start in time');
+    const taken = preopened.take(sandbox, request.name);
+    if (taken) {
+      terminal = taken.terminal;
+      replay = taken.buffered;
+    } else {
+      terminal = await backend.openTerminal(sandbox, ['drydock-term', request.name], request.cols, request.rows);
+    }
   } catch (error) {
     sendControl({ type: 'error', message: `Cannot open the terminal: ${(error as Error).message}` });
     socket.close(1011, 'sandbox unavailable');
@@ -65,6 +75,12 @@ export async function serveTerminal(
       stream.pause();
     }
   });
+  if (replay) {
+    // A pre-opened terminal: what it drew so far, then live output at the browser's size.
+    for (const chunk of replay) socket.send(chunk, { binary: true });
+    void terminal.resize(request.cols, request.rows);
+    stream.resume();
+  }
   stream.on('end', () => {
     sendControl({ type: 'exit' });
     socket.close(1000, 'terminal ended');
