@@ -1,7 +1,7 @@
 // Every setting Drydock reads, in one place, from the environment.
 import path from 'node:path';
 
-function intSetting(name: string, fallback: number): number {
+function numberSetting(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -54,7 +54,7 @@ export function loadConfig(): DrydockConfig {
   const runDir = path.resolve(textSetting('DRYDOCK_RUN_DIR', '/run/drydock'));
   const gateway = textSetting('DRYDOCK_SANDBOX_GATEWAY', '10.213.0.1');
   return {
-    port: intSetting('PORT', 8080),
+    port: numberSetting('PORT', 8080),
     host: textSetting('HOST', '0.0.0.0'),
     dataDir,
     runDir,
@@ -65,17 +65,17 @@ export function loadConfig(): DrydockConfig {
     sandboxGateway: gateway,
     buildBridge: textSetting('DRYDOCK_BUILD_BRIDGE', 'drydockb0'),
     buildBridgeCidr: textSetting('DRYDOCK_BUILD_BRIDGE_CIDR', '10.213.8.1/24'),
-    registryPort: intSetting('DRYDOCK_REGISTRY_PORT', 5000),
-    mirrorPort: intSetting('DRYDOCK_MIRROR_PORT', 5000),
+    registryPort: numberSetting('DRYDOCK_REGISTRY_PORT', 5000),
+    mirrorPort: numberSetting('DRYDOCK_MIRROR_PORT', 5000),
     mirrorUpstream: process.env.DRYDOCK_MIRROR_UPSTREAM || undefined,
     egress: textSetting('DRYDOCK_EGRESS', 'off') === 'on' ? 'on' : 'off',
-    sandboxMemoryBytes: intSetting('DRYDOCK_SANDBOX_MEMORY_MB', 1536) * 1024 * 1024,
-    sandboxNanoCpus: Math.round(intSetting('DRYDOCK_SANDBOX_CPUS', 1) * 1e9),
-    sandboxPidsLimit: intSetting('DRYDOCK_SANDBOX_PIDS', 1024),
-    idleTimeoutMs: intSetting('DRYDOCK_IDLE_TIMEOUT_S', 30 * 60) * 1000,
-    maxLifetimeMs: intSetting('DRYDOCK_MAX_LIFETIME_S', 4 * 60 * 60) * 1000,
-    maxSessions: intSetting('DRYDOCK_MAX_SESSIONS', 30),
-    warmPoolSize: intSetting('DRYDOCK_WARM_POOL', 2),
+    sandboxMemoryBytes: numberSetting('DRYDOCK_SANDBOX_MEMORY_MB', 1536) * 1024 * 1024,
+    sandboxNanoCpus: Math.round(numberSetting('DRYDOCK_SANDBOX_CPUS', 1) * 1e9),
+    sandboxPidsLimit: numberSetting('DRYDOCK_SANDBOX_PIDS', 1024),
+    idleTimeoutMs: numberSetting('DRYDOCK_IDLE_TIMEOUT_S', 30 * 60) * 1000,
+    maxLifetimeMs: numberSetting('DRYDOCK_MAX_LIFETIME_S', 4 * 60 * 60) * 1000,
+    maxSessions: numberSetting('DRYDOCK_MAX_SESSIONS', 30),
+    warmPoolSize: numberSetting('DRYDOCK_WARM_POOL', 2),
     allowUnsafeEngine: process.env.DRYDOCK_ALLOW_UNSAFE_ENGINE === '1',
     instance: textSetting('DRYDOCK_INSTANCE', 'default'),
   };
