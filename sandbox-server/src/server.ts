@@ -66,7 +66,9 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice): 
 
 function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use; set PORT to another port`) : error),
+    );
     server.listen(port, host, () => resolve());
   });
 }

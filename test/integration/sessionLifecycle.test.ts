@@ -78,7 +78,7 @@ describe('a server restart', () => {
   }
 
   it('removes the sandboxes a killed server left behind', async () => {
-    const env = { PORT: '0', HOST: '127.0.0.1', DRYDOCK_INSTANCE: `restart-${process.pid}`, DRYDOCK_WARM_POOL: '1' };
+    const env = { PORT: '0', HOST: '127.0.0.1', DRYDOCK_INSTANCE: `test-${process.pid}-restart`, DRYDOCK_WARM_POOL: '1' };
     const first = await startServerProcess(env);
     const client = new DrydockClient(first.url);
     const session = await client.createSession();

@@ -29,6 +29,13 @@ export async function ensureEngine(config: DrydockConfig): Promise<EngineChoice>
   return choice;
 }
 
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
+/**
+ * DOCKER_HOST first; then Drydock's own engine if it runs; then the machine's engine on
+ * the default socket if it remaps users; otherwise Drydock starts its own (as root).
+ * An engine that does not remap users is used only when the operator allows it.
+ */
 async function pickEngine(config: DrydockConfig): Promise<EngineChoice> {
   if (config.dockerHost) {
     const docker = connectEngine(config.dockerHost);
@@ -40,12 +47,22 @@ async function pickEngine(config: DrydockConfig): Promise<EngineChoice> {
   const address = `unix://${config.engineSocket}`;
   const docker = connectEngine(address);
   if (await engineAnswers(docker)) return { docker, address, ownEngine: true };
+
+  const machineEngine = connectEngine(DEFAULT_SOCKET);
+  const machineAnswers = fs.existsSync(DEFAULT_SOCKET) && (await engineAnswers(machineEngine));
+  if (machineAnswers && (await engineRemapsUsers(machineEngine))) {
+    return { docker: machineEngine, address: `unix://${DEFAULT_SOCKET}`, ownEngine: false };
+  }
   if (process.getuid?.() !== 0) {
+    if (machineAnswers && config.allowUnsafeEngine) return { docker: machineEngine, address: `unix://${DEFAULT_SOCKET}`, ownEngine: false };
     throw new Error(
-      'No Docker engine for Drydock is running and only root can start one. Run `npm start` as root, ' +
-        'or point DOCKER_HOST at an engine started with --userns-remap=default.',
+      (machineAnswers
+        ? `the engine on ${DEFAULT_SOCKET} does not remap users, so root in a sandbox would be root on this host, and only root can start Drydock's own engine. `
+        : 'No Docker engine for Drydock is running and only root can start one. ') +
+        'Run `npm start` as root, or point DOCKER_HOST at an engine started with --userns-remap=default.',
     );
   }
+  if (machineAnswers) note(`the engine on ${DEFAULT_SOCKET} does not remap users; Drydock starts its own beside it`);
   await startOwnEngine(config);
   for (let waited = 0; waited < 60_000; waited += 250) {
     if (await engineAnswers(docker)) return { docker, address, ownEngine: true };
