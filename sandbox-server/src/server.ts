@@ -47,9 +47,14 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice): 
     if (error.code === 'EADDRINUSE') return undefined;
     throw error;
   });
-  await sessions.start();
   const server = createHttpServer(app);
-  await listen(server, config.port, config.host);
+  // Bind first: a second server started by mistake fails here, before it could remove
+  // the first one's sandboxes as leftovers.
+  await listen(server, config.port, config.host).catch((error) => {
+    mirror?.close();
+    throw error;
+  });
+  await sessions.start();
   const address = server.address() as net.AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {

@@ -105,18 +105,26 @@ describe('the port preview', () => {
     await sh(
       `mkdir -p /workspace/ws && echo ${script} | base64 -d > /workspace/ws/ws_echo.py && ` +
         'docker run -d --name wsecho -p 9001:9001 -v /workspace/ws:/app python:3.11-slim python /app/ws_echo.py >/dev/null && ' +
-        'for i in $(seq 40); do nc -z localhost 9001 && break; sleep 0.2; done',
     );
     const url = `${server.url.replace(/^http/, 'ws')}/api/sessions/${session.id}/ports/9001/?token=${session.token}`;
-    const reply = await new Promise<string>((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once('open', () => socket.send('hello through drydock'));
-      socket.once('message', (data) => {
-        resolve(data.toString());
-        socket.close();
+    const echo = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = new WebSocket(url);
+        socket.once('open', () => socket.send('hello through drydock'));
+        socket.once('message', (data) => {
+          resolve(data.toString());
+          socket.close();
+        });
+        socket.once('error', reject);
       });
-      socket.once('error', reject);
-    });
+    // The published port accepts before the app listens (docker-proxy), so try a few times.
+    let reply = '';
+    for (let attempt = 0; attempt < 40 && !reply; attempt++) {
+      reply = await echo().catch(async () => {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        return '';
+      });
+    }
     expect(reply).toBe('echo:hello through drydock');
   });
 });

@@ -2,6 +2,7 @@
 // user namespace (engine side), Drydock's seccomp profile, private cgroup namespace,
 // all capabilities but SYS_RESOURCE (only meaningful inside the user namespace), no
 // --privileged, limits on memory, CPU and pids, and the engine's data on a volume.
+import crypto from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { connectEngine } from './hostEngine.js';
@@ -11,6 +12,7 @@ import type { ExecResult, Sandbox, SandboxBackend, SandboxState, TerminalStream 
 
 export const SANDBOX_LABEL = 'drydock.sandbox';
 const INSTANCE_LABEL = 'drydock.instance';
+const GENERATION_LABEL = 'drydock.generation';
 
 export interface DockerBackendOptions {
   image: string;
@@ -30,6 +32,8 @@ export interface DockerBackendOptions {
 export class DockerSandboxBackend implements SandboxBackend {
   private readonly seccomp = sandboxSeccompProfile();
   private readonly innerEngines = new Map<string, { pid: number; docker: Docker }>();
+  /** This process's sandboxes are never "leftovers", even if listed during start-up. */
+  private readonly generation = crypto.randomUUID();
 
   constructor(
     private readonly docker: Docker,
@@ -57,7 +61,7 @@ export class DockerSandboxBackend implements SandboxBackend {
     const container = await this.docker.createContainer({
       Image: o.image,
       Hostname: 'sandbox',
-      Labels: { ...labels, [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: o.instance },
+      Labels: { ...labels, [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: o.instance, [GENERATION_LABEL]: this.generation },
       Env: [`DRYDOCK_MIRROR=${o.mirror}`, `DRYDOCK_EGRESS=${o.egress}`],
       HostConfig: hostConfig,
     });
@@ -166,10 +170,11 @@ export class DockerSandboxBackend implements SandboxBackend {
   }
 
   async removeLeftovers(): Promise<number> {
-    const leftovers = await this.docker.listContainers({
+    const labelled = await this.docker.listContainers({
       all: true,
       filters: { label: [SANDBOX_LABEL, `${INSTANCE_LABEL}=${this.options.instance}`] },
     });
+    const leftovers = labelled.filter((container) => container.Labels[GENERATION_LABEL] !== this.generation);
     await Promise.all(leftovers.map((leftover) => this.remove({ id: leftover.Id, address: '' })));
     return leftovers.length;
   }

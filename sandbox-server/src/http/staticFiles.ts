@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
-import { sendError } from './respond.js';
+import { HttpError, sendError } from './respond.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -19,7 +19,13 @@ export function serveStatic(root: string, req: http.IncomingMessage, res: http.S
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, `${req.method} is not allowed here`);
   const index = path.join(root, 'index.html');
   if (!fs.existsSync(index)) return sendError(res, 503, 'the web app is not built yet: run `npm run build:web`');
-  let file = path.join(root, path.normalize(decodeURIComponent(pathname)).replace(/^(\.\.[/\\])+/, ''));
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    throw new HttpError(400, 'malformed percent-encoding in the path');
+  }
+  let file = path.join(root, path.normalize(decoded).replace(/^(\.\.[/\\])+/, ''));
   if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = index;
   const hashed = file.includes(`${path.sep}assets${path.sep}`);
   res.writeHead(200, {
