@@ -104,7 +104,7 @@ describe('the port preview', () => {
     const script = fs.readFileSync(path.join(FIXTURES, 'ws_echo.py')).toString('base64');
     await sh(
       `mkdir -p /workspace/ws && echo ${script} | base64 -d > /workspace/ws/ws_echo.py && ` +
-        'docker run -d --name wsecho -p 9001:9001 -v /workspace/ws:/app python:3.11-slim python /app/ws_echo.py >/dev/null && ' +
+        'docker run -d --name wsecho -p 9001:9001 -v /workspace/ws:/app python:3.11-slim python /app/ws_echo.py',
     );
     const url = `${server.url.replace(/^http/, 'ws')}/api/sessions/${session.id}/ports/9001/?token=${session.token}`;
     const echo = () =>
