@@ -5,12 +5,15 @@ import { spawnSync } from 'node:child_process';
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { setUpHost } from '../sandbox-server/src/setup/setupHost.js';
 import { ensureWebBuilt } from './webBuild.js';
+import { run } from '../sandbox-server/src/setup/run.js';
+import { step } from '../sandbox-server/src/setup/progress.js';
 
 const REPORT = 'test-artifacts/vitest.json';
 
 try {
   await setUpHost(loadConfig());
   await ensureWebBuilt();
+  await step('type-checking', () => run('npx', ['tsc', '--noEmit', '-p', '.']));
 } catch (error) {
   console.error(`\nSet-up for the tests failed: ${(error as Error).message}`);
   console.log('0 passed, 1 failed');
