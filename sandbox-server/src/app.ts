@@ -5,6 +5,7 @@ import type { SandboxBackend } from './engine/sandboxBackend.js';
 import type { SessionManager } from './sessions/sessionManager.js';
 import type { OpenTerminals } from './terminal/openTerminals.js';
 import type { PreopenedTerminals } from './terminal/preopenedTerminals.js';
+import type { LessonCatalog } from './lessons/lessonCatalog.js';
 
 export interface App {
   config: DrydockConfig;
@@ -15,4 +16,5 @@ export interface App {
   webRoot: string;
   openTerminals: OpenTerminals;
   preopenedTerminals: PreopenedTerminals;
+  lessons: LessonCatalog;
 }

@@ -13,6 +13,8 @@ import { PreopenedTerminals } from './terminal/preopenedTerminals.js';
 import { createHttpServer } from './http/httpServer.js';
 import { forwardMirror } from './proxy/mirrorForwarder.js';
 import { sandboxImageTag } from './images/imageBuilder.js';
+import { loadLessons } from './lessons/lessonLoader.js';
+import { LessonCatalog } from './lessons/lessonCatalog.js';
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/web');
 
@@ -22,7 +24,9 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: DrydockConfig, engine: EngineChoice): Promise<RunningServer> {
+export async function startServer(config: DrydockConfig, engine: EngineChoice, onlyLessons?: string[]): Promise<RunningServer> {
+  // A broken lesson stops the start with every problem listed: never half a curriculum.
+  const lessons = new LessonCatalog(await loadLessons(undefined, onlyLessons));
   const backend = await createBackend(config, engine);
   const preopenedTerminals = new PreopenedTerminals(backend);
   const sessions = new SessionManager(backend, config, console.log, (sandbox) => preopenedTerminals.prepare(sandbox));
@@ -40,6 +44,7 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice): 
     webRoot: WEB_ROOT,
     openTerminals,
     preopenedTerminals,
+    lessons,
   };
 
   const mirror = await forwardMirror(config.sandboxGateway, config.mirrorPort, config.registryPort).catch((error: NodeJS.ErrnoException) => {

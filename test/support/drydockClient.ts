@@ -118,7 +118,7 @@ export class TerminalClient {
   async run(command: string, timeoutMs = 60_000): Promise<string> {
     const marker = `__done_${Math.random().toString(36).slice(2)}__`;
     const from = this.dropped + this.output.length;
-    this.type(`${command}; echo ${marker.slice(0, 6)}""${marker.slice(6)}\r`);
+    this.type(`${command.replace(/\n/g, '\r')}\recho ${marker.slice(0, 6)}""${marker.slice(6)}\r`);
     await this.waitFor(marker, timeoutMs, from);
     return this.output.slice(Math.max(0, from - this.dropped));
   }

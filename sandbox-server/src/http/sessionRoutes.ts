@@ -6,6 +6,7 @@ import { listPublishedPorts } from '../sessions/publishedPorts.js';
 import { proxyHttp, type PortTarget } from '../proxy/portProxy.js';
 import { HttpError, sendJson } from './respond.js';
 import { bearerToken, previewCookie, previewCookieToken } from './requestAuth.js';
+import { openStep, runStepChecks } from './lessonRoutes.js';
 
 export const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})(?:\/(.*))?$/;
 const PORT_PATH = /^ports\/(\d{1,5})(\/.*)?$/;
@@ -45,8 +46,12 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       return;
     case 'GET ports':
       return sendJson(res, 200, { ports: await sessionPorts(app, session) });
+    case 'POST checks':
+      return runStepChecks(app, session, req, res);
+    case 'POST steps':
+      return openStep(app, session, req, res);
     default:
-      if (['', 'ports', 'terminal'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
+      if (['', 'ports', 'terminal', 'checks', 'steps'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
       throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
   }
 }

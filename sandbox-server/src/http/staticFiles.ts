@@ -15,10 +15,11 @@ const TYPES: Record<string, string> = {
   '.ico': 'image/x-icon',
 };
 
-export function serveStatic(root: string, req: http.IncomingMessage, res: http.ServerResponse, pathname: string): void {
+/** Serves files under root; with spaFallback, unknown paths get index.html. */
+export function serveStatic(root: string, req: http.IncomingMessage, res: http.ServerResponse, pathname: string, spaFallback = true): void {
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendError(res, 405, `${req.method} is not allowed here`);
   const index = path.join(root, 'index.html');
-  if (!fs.existsSync(index)) return sendError(res, 503, 'the web app is not built yet: run `npm run build:web`');
+  if (spaFallback && !fs.existsSync(index)) return sendError(res, 503, 'the web app is not built yet: run `npm run build:web`');
   let decoded: string;
   try {
     decoded = decodeURIComponent(pathname);
@@ -26,7 +27,10 @@ export function serveStatic(root: string, req: http.IncomingMessage, res: http.S
     throw new HttpError(400, 'malformed percent-encoding in the path');
   }
   let file = path.join(root, path.normalize(decoded).replace(/^(\.\.[/\\])+/, ''));
-  if (!file.startsWith(root) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) file = index;
+  if (!file.startsWith(root + path.sep) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    if (!spaFallback) return sendError(res, 404, `no file ${pathname}`);
+    file = index;
+  }
   const hashed = file.includes(`${path.sep}assets${path.sep}`);
   res.writeHead(200, {
     'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream',

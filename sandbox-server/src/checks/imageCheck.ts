@@ -1,0 +1,106 @@
+// image: an image and its size, layers, user, ports, command, labels, env, health
+// check, and which paths it holds or lacks (a multi-stage build leaves its tools behind).
+import type Docker from 'dockerode';
+import { isRootUser } from './containerCheck.js';
+import { fail, isNotFound, pass, quote, type CheckContext, type Finding } from './checkTypes.js';
+
+interface ImageSpec {
+  name: string;
+  exists?: boolean;
+  maxSizeMb?: number;
+  maxLayers?: number;
+  minLayers?: number;
+  nonRoot?: boolean;
+  user?: string;
+  exposes?: (string | number)[];
+  cmd?: string[];
+  cmdContains?: string;
+  entrypoint?: string[];
+  labels?: Record<string, unknown>;
+  env?: Record<string, unknown>;
+  workdir?: string;
+  healthcheck?: boolean;
+  lacks?: string[];
+  contains?: string[];
+}
+
+export async function checkImage(spec: ImageSpec, context: CheckContext): Promise<Finding> {
+  let info: Docker.ImageInspectInfo;
+  try {
+    info = await context.docker.getImage(spec.name).inspect();
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    return spec.exists === false ? pass(`there is no image ${spec.name}`) : fail('missing', `there is no image ${spec.name}; \`docker images\` lists what there is`);
+  }
+  if (spec.exists === false) return fail('still-exists', `the image ${spec.name} still exists`);
+  const name = spec.name;
+  const config = info.Config;
+  const facts: string[] = [];
+  const sizeMb = info.Size / 1e6;
+  if (spec.maxSizeMb !== undefined) {
+    if (sizeMb > spec.maxSizeMb) return fail('too-big', `${name} is ${sizeMb.toFixed(1)} MB, over ${spec.maxSizeMb} MB`);
+    facts.push(`is ${sizeMb.toFixed(1)} MB`);
+  }
+  const layers = info.RootFS?.Layers?.length ?? 0;
+  if (spec.maxLayers !== undefined && layers > spec.maxLayers) return fail('too-many-layers', `${name} has ${layers} layers, more than ${spec.maxLayers}`);
+  if (spec.minLayers !== undefined && layers < spec.minLayers) return fail('too-few-layers', `${name} has ${layers} layers, fewer than ${spec.minLayers}`);
+  const user = config.User ?? '';
+  if (spec.nonRoot && isRootUser(user)) return fail('runs-as-root', `${name} runs as root: add a USER instruction`);
+  if (spec.user !== undefined && user.split(':')[0] !== spec.user) return fail('wrong-user', `${name} runs as ${user || 'root'}, not ${spec.user}`);
+  if (spec.nonRoot || spec.user) facts.push(`runs as ${user}`);
+  if (spec.exposes) {
+    const exposed = Object.keys(config.ExposedPorts ?? {});
+    for (const port of spec.exposes) {
+      const key = String(port).includes('/') ? String(port) : `${port}/tcp`;
+      if (!exposed.includes(key)) return fail('not-exposed', `${name} exposes ${exposed.join(', ') || 'no port'}, not ${port}`);
+    }
+  }
+  if (spec.cmd && JSON.stringify(config.Cmd ?? []) !== JSON.stringify(spec.cmd.map(String))) {
+    return fail('wrong-cmd', `${name} has CMD ${JSON.stringify(config.Cmd ?? [])}, not ${JSON.stringify(spec.cmd)}`);
+  }
+  if (spec.cmdContains && !(config.Cmd ?? []).join(' ').includes(spec.cmdContains)) {
+    return fail('wrong-cmd', `${name} has CMD ${JSON.stringify(config.Cmd ?? [])}, which does not mention ${quote(spec.cmdContains)}`);
+  }
+  if (spec.entrypoint && JSON.stringify(config.Entrypoint ?? []) !== JSON.stringify(spec.entrypoint.map(String))) {
+    return fail('wrong-entrypoint', `${name} has ENTRYPOINT ${JSON.stringify(config.Entrypoint ?? [])}, not ${JSON.stringify(spec.entrypoint)}`);
+  }
+  for (const [key, value] of Object.entries(spec.labels ?? {})) {
+    const actual = config.Labels?.[key];
+    if (actual !== String(value)) return fail('wrong-label', actual === undefined ? `${name} has no label ${key}` : `${name} has label ${key}=${actual}, not ${value}`);
+  }
+  const env = new Map((config.Env ?? []).map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]));
+  for (const [key, value] of Object.entries(spec.env ?? {})) {
+    if (env.get(key) !== String(value)) return fail('wrong-env', env.has(key) ? `${name} sets ${key}=${env.get(key)}, not ${value}` : `${name} does not set ${key}`);
+  }
+  if (spec.workdir && config.WorkingDir !== spec.workdir) return fail('wrong-workdir', `${name} works in ${config.WorkingDir || '/'}, not ${spec.workdir}`);
+  if (spec.healthcheck) {
+    const test = (config as { Healthcheck?: { Test?: string[] } }).Healthcheck?.Test ?? [];
+    if (!test.length || test[0] === 'NONE') return fail('no-healthcheck', `${name} has no HEALTHCHECK`);
+    facts.push('has a health check');
+  }
+  if (spec.lacks || spec.contains) {
+    const finding = await checkPaths(context.docker, spec);
+    if (finding) return finding;
+  }
+  return pass(`${name}${facts.length ? ' ' + facts.join(', ') : ' exists'}`);
+}
+
+/** Looks inside the image through a created (never started) container. */
+async function checkPaths(docker: Docker, spec: ImageSpec): Promise<Finding | undefined> {
+  const container = await docker.createContainer({ Image: spec.name, Entrypoint: ['/nonexistent'], Cmd: [], Labels: { 'drydock.check': 'true' } });
+  try {
+    const exists = async (path: string) =>
+      container.infoArchive({ path }).then(
+        () => true,
+        (error: unknown) => {
+          if (isNotFound(error)) return false;
+          throw error;
+        },
+      );
+    for (const path of spec.lacks ?? []) if (await exists(path)) return fail('contains-path', `${spec.name} still contains ${path}`);
+    for (const path of spec.contains ?? []) if (!(await exists(path))) return fail('missing-path', `${spec.name} does not contain ${path}`);
+    return undefined;
+  } finally {
+    await container.remove({ force: true }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,50 @@
+// file, http, history and command: what is in the sandbox and what answers there.
+import { fail, pass, quote, shellWord, type CheckContext, type Finding } from './checkTypes.js';
+
+export async function checkFile(spec: { path: string; exists?: boolean; contains?: string | string[]; matches?: string }, context: CheckContext): Promise<Finding> {
+  const result = await context.exec(`cat -- ${shellWord(spec.path)}`, 5000);
+  const exists = result.exitCode === 0;
+  if (spec.exists === false) return exists ? fail('still-exists', `${spec.path} still exists`) : pass(`${spec.path} does not exist`);
+  if (!exists) return fail('missing', `there is no file ${spec.path} in the working directory`);
+  const wanted = spec.contains === undefined ? [] : Array.isArray(spec.contains) ? spec.contains : [spec.contains];
+  for (const text of wanted) {
+    if (!result.output.includes(String(text))) return fail('missing-text', `${spec.path} does not contain ${quote(String(text))}`);
+  }
+  if (spec.matches && !new RegExp(spec.matches, 'm').test(result.output)) return fail('no-match', `${spec.path} has no line matching /${spec.matches}/`);
+  return pass(`${spec.path} exists${wanted.length ? ` and contains ${wanted.map((text) => quote(String(text))).join(', ')}` : ''}`);
+}
+
+export async function checkHttp(spec: { port: number; path?: string; status?: number; contains?: string }, context: CheckContext, timeoutMs: number): Promise<Finding> {
+  const path = spec.path ?? '/';
+  const status = spec.status ?? 200;
+  let answer;
+  try {
+    answer = await context.httpGet(spec.port, path, timeoutMs);
+  } catch (error) {
+    return fail('no-answer', `nothing answers on port ${spec.port} in your sandbox (${(error as Error).message}); is a container publishing it?`);
+  }
+  if (answer.status !== status) return fail('wrong-status', `GET ${path} on port ${spec.port} answers ${answer.status}, not ${status}`);
+  if (spec.contains && !answer.body.includes(spec.contains)) {
+    return fail('wrong-body', `GET ${path} on port ${spec.port} answers ${answer.status} but the page does not contain ${quote(spec.contains)}`);
+  }
+  return pass(`GET ${path} on port ${spec.port} answers ${answer.status}${spec.contains ? ` with ${quote(spec.contains)}` : ''}`);
+}
+
+export async function checkHistory(spec: { contains?: string; matches?: string }, context: CheckContext): Promise<Finding> {
+  const result = await context.exec('cat /root/.bash_history 2>/dev/null', 5000);
+  const lines = result.output.split('\n');
+  const found = spec.matches ? lines.some((line) => new RegExp(spec.matches!).test(line)) : lines.some((line) => line.includes(spec.contains!));
+  const what = spec.matches ? `a command matching /${spec.matches}/` : `\`${spec.contains}\``;
+  return found ? pass(`you ran ${what}`) : fail('not-run', `you have not run ${what} in a terminal yet`);
+}
+
+export async function checkCommand(spec: { run: string; exitCode?: number; outputContains?: string }, context: CheckContext, timeoutMs: number): Promise<Finding> {
+  const result = await context.exec(spec.run, timeoutMs);
+  const wanted = spec.exitCode ?? 0;
+  const output = result.output.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
+  if (result.exitCode !== wanted) return fail('wrong-exit', `\`${spec.run}\` exited with ${result.exitCode}, not ${wanted}${output ? `: ${output}` : ''}`);
+  if (spec.outputContains && !result.output.includes(spec.outputContains)) {
+    return fail('wrong-output', `\`${spec.run}\` did not print ${quote(spec.outputContains)}${output ? `; it printed: ${output}` : ''}`);
+  }
+  return pass(`\`${spec.run}\` succeeded`);
+}
