@@ -23,7 +23,7 @@ try {
 fs.mkdirSync('test-artifacts', { recursive: true });
 fs.rmSync(REPORT, { force: true });
 const extraArgs = process.argv.slice(2);
-const vitest = spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORT}`, ...extraArgs], {
+spawnSync('npx', ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${REPORT}`, ...extraArgs], {
   stdio: 'inherit',
 });
 
@@ -36,5 +36,19 @@ if (fs.existsSync(REPORT)) {
 } else {
   failed = 1;
 }
-console.log(`\n${passed} passed, ${failed} failed`);
-process.exit(vitest.status === 0 && failed === 0 ? 0 : 1);
+console.log(`\nunit and integration tests: ${passed} passed, ${failed} failed`);
+
+// Every lesson, proven in real sandboxes; its own last line counts the lessons.
+let lessonsPassed = 0;
+let lessonsFailed = 0;
+if (extraArgs.length === 0) {
+  console.log('\n• verifying every lesson in real sandboxes…');
+  const harness = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verifyLessons.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  process.stdout.write(harness.stdout);
+  const counts = /^(\d+) passed, (\d+) failed$/m.exec(harness.stdout);
+  lessonsPassed = counts ? Number(counts[1]) : 0;
+  lessonsFailed = counts ? Number(counts[2]) : 1;
+  if (!counts || harness.status !== 0) lessonsFailed = Math.max(lessonsFailed, 1);
+}
+console.log(`\n${passed + lessonsPassed} passed, ${failed + lessonsFailed} failed`);
+process.exit(failed + lessonsFailed === 0 ? 0 : 1);
