@@ -13,6 +13,15 @@ interface Preopened {
   keep: (chunk: Buffer) => void;
 }
 
+/**
+ * tmux asked the (absent) terminal who it is when it attached; replayed later, the
+ * browser's terminal would answer a question tmux no longer waits for, and the answer
+ * would land in the shell as typed text ("0;276;0c").
+ */
+export function withoutTerminalQueries(output: Buffer): Buffer {
+  return Buffer.from(output.toString('latin1').replace(/\x1b\[[>?]?0?[cq]/g, ''), 'latin1');
+}
+
 export class PreopenedTerminals {
   private readonly bySandbox = new Map<string, Preopened>();
 
@@ -40,7 +49,7 @@ export class PreopenedTerminals {
     this.bySandbox.delete(sandbox.id);
     entry.terminal.stream.pause();
     entry.terminal.stream.off('data', entry.keep);
-    return { terminal: entry.terminal, buffered: entry.buffered };
+    return { terminal: entry.terminal, buffered: [withoutTerminalQueries(Buffer.concat(entry.buffered))] };
   }
 
   discard(sandboxId: string): void {

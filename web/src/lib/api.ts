@@ -63,3 +63,73 @@ export function terminalUrl(ref: SessionRef, name: string, cols: number, rows: n
 export function previewUrl(ref: SessionRef, port: number): string {
   return `/api/sessions/${ref.id}/ports/${port}/?token=${encodeURIComponent(ref.token)}`;
 }
+
+export interface LessonSummary {
+  id: string;
+  title: string;
+  summary: string;
+  level: string;
+  minutes: number;
+  track: string;
+  order: number;
+  graded: boolean;
+  tags: string[];
+  steps: { id: string; title: string }[];
+}
+
+export interface LessonStep {
+  id: string;
+  index: number;
+  title: string;
+  html: string;
+  files: string[];
+  checks: { id: string; title: string; points: number }[];
+  hasSolution: boolean;
+}
+
+export interface LessonDetail extends LessonSummary {
+  introHtml: string;
+  steps: LessonStep[];
+}
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  passed: boolean;
+  message: string;
+  points: number;
+  maxPoints: number;
+  hints: string[];
+}
+
+export interface StepResult {
+  passed: boolean;
+  results: CheckResult[];
+  points: number;
+  maxPoints: number;
+}
+
+export async function listLessons(): Promise<LessonSummary[]> {
+  return (await answer<{ lessons: LessonSummary[] }>(await fetch('/api/lessons'))).lessons;
+}
+
+export async function getLesson(id: string): Promise<LessonDetail> {
+  return answer<LessonDetail>(await fetch(`/api/lessons/${encodeURIComponent(id)}`));
+}
+
+async function sessionPost<T>(ref: SessionRef, path: string, body: unknown): Promise<T> {
+  const response = await fetch(`/api/sessions/${ref.id}/${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ref.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return answer<T>(response);
+}
+
+export function runChecks(ref: SessionRef, lesson: string, step: string): Promise<StepResult> {
+  return sessionPost(ref, 'checks', { lesson, step });
+}
+
+export function openStep(ref: SessionRef, lesson: string, step: string): Promise<{ written: string[] }> {
+  return sessionPost(ref, 'steps', { lesson, step });
+}
