@@ -1,5 +1,6 @@
 // Every setting Drydock reads, in one place, from the environment.
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 function numberSetting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -47,6 +48,8 @@ export interface DrydockConfig {
   allowUnsafeEngine: boolean;
   /** Names this server's sandboxes, so servers sharing an engine never remove each other's. */
   instance: string;
+  /** Where the lessons are (lessons/ of the project unless DRYDOCK_LESSONS_DIR says). */
+  lessonsDir: string;
 }
 
 export function loadConfig(): DrydockConfig {
@@ -78,5 +81,6 @@ export function loadConfig(): DrydockConfig {
     warmPoolSize: numberSetting('DRYDOCK_WARM_POOL', 2),
     allowUnsafeEngine: process.env.DRYDOCK_ALLOW_UNSAFE_ENGINE === '1',
     instance: textSetting('DRYDOCK_INSTANCE', 'default'),
+    lessonsDir: path.resolve(textSetting('DRYDOCK_LESSONS_DIR', path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons'))),
   };
 }

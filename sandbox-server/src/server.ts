@@ -26,7 +26,7 @@ export interface RunningServer {
 
 export async function startServer(config: DrydockConfig, engine: EngineChoice, onlyLessons?: string[]): Promise<RunningServer> {
   // A broken lesson stops the start with every problem listed: never half a curriculum.
-  const lessons = new LessonCatalog(await loadLessons(undefined, onlyLessons));
+  const lessons = new LessonCatalog(await loadLessons(config.lessonsDir, onlyLessons));
   const backend = await createBackend(config, engine);
   const preopenedTerminals = new PreopenedTerminals(backend);
   const sessions = new SessionManager(backend, config, console.log, (sandbox) => preopenedTerminals.prepare(sandbox));

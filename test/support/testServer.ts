@@ -5,6 +5,11 @@ import { setUpHost } from '../../sandbox-server/src/setup/setupHost.js';
 import { startServer, type RunningServer } from '../../sandbox-server/src/server.js';
 import type { EngineChoice } from '../../sandbox-server/src/setup/engineDaemon.js';
 import { DrydockClient } from './drydockClient.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Tests of the platform use a small fixture curriculum; the harness proves the real one. */
+export const SAMPLE_LESSONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/lessons/sample');
 
 let engine: Promise<EngineChoice> | undefined;
 
@@ -48,6 +53,7 @@ export async function startTestServer(overrides: Partial<DrydockConfig> = {}): P
     host: '127.0.0.1',
     instance: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     warmPoolSize: 0,
+    lessonsDir: SAMPLE_LESSONS,
     ...overrides,
   };
   const server = await startServer(config, await hostEngine());

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadLessons } from '../../sandbox-server/src/lessons/lessonLoader.js';
 import { LessonError } from '../../sandbox-server/src/lessons/lessonTypes.js';
+import { loadConfig } from '../../sandbox-server/src/config.js';
 
 const FRONT = `---
 id: demo
@@ -122,7 +123,7 @@ describe('the lesson loader', () => {
   });
 
   it('loads every lesson in lessons/', async () => {
-    const lessons = await loadLessons();
+    const lessons = await loadLessons(loadConfig().lessonsDir);
     expect(lessons.length).toBeGreaterThanOrEqual(1);
   });
 });

@@ -11,7 +11,6 @@ import { SESSION_PATH, authorizedSession, createSession, handleSessionRequest, p
 import { serveStatic } from './staticFiles.js';
 import { handleLessonRequest } from './lessonRoutes.js';
 import { LESSON_ASSETS_PATH } from '../lessons/lessonRenderer.js';
-import { LESSONS_DIR } from '../lessons/lessonLoader.js';
 import { proxyUpgrade } from '../proxy/portProxy.js';
 import { serveTerminal, TERMINAL_NAME } from '../terminal/terminalSocket.js';
 import { isSize, MAX_COLS, MAX_ROWS } from '../terminal/controlMessages.js';
@@ -64,7 +63,7 @@ async function handleRequest(app: App, req: http.IncomingMessage, res: http.Serv
   if (sessionMatch) return handleSessionRequest(app, req, res, url, sessionMatch[1], sessionMatch[2] ?? '');
   if (path === '/api/lessons' || path.startsWith('/api/lessons/')) return handleLessonRequest(app, req, res, path);
   if (path.startsWith('/api/')) throw new HttpError(404, `no such route: ${req.method} ${path}`);
-  if (path.startsWith(LESSON_ASSETS_PATH)) return serveStatic(LESSONS_DIR, req, res, path.slice(LESSON_ASSETS_PATH.length - 1), false);
+  if (path.startsWith(LESSON_ASSETS_PATH)) return serveStatic(app.config.lessonsDir, req, res, path.slice(LESSON_ASSETS_PATH.length - 1), false);
   serveStatic(app.webRoot, req, res, path);
 }
 

@@ -3,13 +3,10 @@
 // server never serves half a curriculum.
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseLesson, type ParsedLesson } from './lessonParser.js';
 import { createLessonRenderer } from './lessonRenderer.js';
 import { LessonError, TRACKS, type Lesson, type LessonProblem } from './lessonTypes.js';
 import { CATALOG } from '../images/imageRecipes.js';
-
-export const LESSONS_DIR = path.resolve(process.env.DRYDOCK_LESSONS_DIR ?? path.join(path.dirname(fileURLToPath(import.meta.url)), '../../../lessons'));
 
 /** Image names the mirror serves; lessons may only need these. */
 function catalogNames(): Set<string> {
@@ -20,7 +17,7 @@ function catalogNames(): Set<string> {
  * Loads lessons/*.md. With `only`, just the lessons with those ids (or whose file name
  * holds them) are loaded: the harness proves one lesson while others are being written.
  */
-export async function loadLessons(dir = LESSONS_DIR, only?: string[]): Promise<Lesson[]> {
+export async function loadLessons(dir: string, only?: string[]): Promise<Lesson[]> {
   const files = fs.readdirSync(dir).filter((name) => name.endsWith('.md') && name !== 'README.md').sort();
   const problems: LessonProblem[] = [];
   const parsed: ParsedLesson[] = [];

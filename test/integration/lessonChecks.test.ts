@@ -1,0 +1,86 @@
+// The check API against a real sandbox: a failed check says what it found instead,
+// hints follow the finding, points add up, and bad requests get a 4xx with a reason.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SAMPLE_LESSONS, startTestServer, type TestServer } from '../support/testServer.js';
+import type { CreatedSession } from '../support/drydockClient.js';
+
+let server: TestServer;
+let session: CreatedSession;
+
+beforeAll(async () => {
+  server = await startTestServer({ lessonsDir: SAMPLE_LESSONS });
+  session = await server.client.createSession();
+  await server.client.waitReady(session.id, session.token);
+});
+
+afterAll(async () => {
+  await server?.close();
+});
+
+async function check(step: string | number) {
+  const response = await server.client.request('POST', `/api/sessions/${session.id}/checks`, session.token, { lesson: 'sample', step });
+  expect(response.status).toBe(200);
+  return (await response.json()) as { passed: boolean; points: number; maxPoints: number; results: { id: string; passed: boolean; message: string; points: number; hints: string[] }[] };
+}
+
+async function sh(script: string) {
+  const sandbox = server.app.sessions.get(session.id)!.sandbox!;
+  return server.app.backend.exec(sandbox, ['bash', '-c', `cd /workspace && ${script}`], 120_000);
+}
+
+describe('lessons over the API', () => {
+  it('lists lessons and serves one with rendered steps and no raw check YAML', async () => {
+    const list = await (await server.client.request('GET', '/api/lessons')).json();
+    expect(list.lessons.map((lesson: { id: string }) => lesson.id)).toEqual(['sample']);
+    const lesson = await (await server.client.request('GET', '/api/lessons/sample')).json();
+    expect(lesson.steps[1]).toMatchObject({ id: 'serve-a-page', files: ['site/index.html'], hasSolution: true });
+    expect(lesson.steps[1].html).not.toContain('maxSizeMb');
+    expect((await server.client.request('GET', '/api/lessons/nope')).status).toBe(404);
+  });
+
+  it('places a step’s files in the sandbox when the step opens, never over the learner’s edits', async () => {
+    const open = () => server.client.request('POST', `/api/sessions/${session.id}/steps`, session.token, { lesson: 'sample', step: 'serve-a-page' });
+    expect(await (await open()).json()).toMatchObject({ written: ['site/index.html'] });
+    await sh('echo "<h1>my own edit</h1>" > site/index.html');
+    expect(await (await open()).json()).toMatchObject({ written: [] });
+    expect((await sh('cat site/index.html')).output).toContain('my own edit');
+    await sh('echo "<h1>Hello from Drydock</h1>" > site/index.html');
+  });
+
+  it('says what it found when a check fails, with the hint for that finding', async () => {
+    await sh('docker run -d --name web -p 8081:80 -v "$PWD/site:/usr/share/nginx/html" nginx >/dev/null');
+    const result = await check('serve-a-page');
+    expect(result.passed).toBe(false);
+    const web = result.results.find((r) => r.id === 'web')!;
+    expect(web.message).toBe('web publishes 80 on 8081, not on 8080');
+    expect(web.hints).toEqual(['Run it with -p 8080:80.', 'Publish container port 80 on 8080.']);
+    const page = result.results.find((r) => r.id === 'page')!;
+    expect(page.message).toMatch(/nothing answers on port 8080/);
+    expect(result.results.find((r) => r.id === 'dockerfile')!.message).toBe('there is no file Dockerfile in the working directory');
+    expect(result.results.find((r) => r.id === 'image')!.message).toMatch(/there is no image site:v1/);
+  });
+
+  it('passes each check once the sandbox is right, and adds up the points', async () => {
+    await sh('docker rm -f web >/dev/null && docker run -d --name web -p 8080:80 -v "$PWD/site:/usr/share/nginx/html" nginx >/dev/null');
+    await sh('printf "FROM nginx\\nCOPY site/ /usr/share/nginx/html/\\n" > Dockerfile && docker build -q -t site:v1 . >/dev/null');
+    let result = await check(1);
+    for (let attempt = 0; attempt < 20 && !result.passed; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      result = await check(1);
+    }
+    expect(result.results.filter((r) => !r.passed)).toEqual([]);
+    expect(result).toMatchObject({ passed: true, points: 5, maxPoints: 5 });
+    expect(result.results.find((r) => r.id === 'web')!.message).toBe('web is running, runs nginx, publishes 80 on 8080, mounts /usr/share/nginx/html');
+  });
+
+  it('answers bad check requests with a 4xx and a reason', async () => {
+    const post = (body: unknown, token = session.token) => server.client.request('POST', `/api/sessions/${session.id}/checks`, token, body);
+    expect((await post({ step: 0 })).status).toBe(400);
+    expect((await post({ lesson: 'sample', step: 9 })).status).toBe(404);
+    expect((await post({ lesson: 'nope', step: 0 })).status).toBe(404);
+    expect((await post({ lesson: 'sample', step: { x: 1 } })).status).toBe(400);
+    const raw = await fetch(`${server.url}/api/sessions/${session.id}/checks`, { method: 'POST', headers: { authorization: `Bearer ${session.token}` }, body: '{not json' });
+    expect(raw.status).toBe(400);
+    expect((await raw.json()).error).toMatch(/not valid JSON/);
+  });
+});
