@@ -84,3 +84,26 @@ describe('lessons over the API', () => {
     expect((await raw.json()).error).toMatch(/not valid JSON/);
   });
 });
+
+describe('workspace files over the API', () => {
+  const files = (method: string, route: string, body?: unknown) => server.client.request(method, `/api/sessions/${session.id}/${route}`, session.token, body);
+
+  it('saves a file that the sandbox then sees, and reads it back', async () => {
+    const big = 'x'.repeat(300_000); // beyond one command-line argument
+    expect((await files('PUT', 'file?path=app/Dockerfile', { content: 'FROM busybox\nCMD ["echo", "saved"]\n' })).status).toBe(200);
+    expect((await files('PUT', 'file?path=app/big.txt', { content: big })).status).toBe(200);
+    expect((await sh('cd app && wc -c < big.txt && docker build -q -t saved . >/dev/null && docker run --rm saved')).output).toMatch(/300000[\s\S]*saved/);
+    const read = await (await files('GET', 'file?path=app/Dockerfile')).json();
+    expect(read.content).toContain('CMD ["echo", "saved"]');
+    const listing = await (await files('GET', 'files?path=app')).json();
+    expect(listing.entries.map((entry: { name: string }) => entry.name)).toEqual(['Dockerfile', 'big.txt']);
+  });
+
+  it('refuses paths outside the working directory and answers 404 for missing files', async () => {
+    expect((await files('GET', 'file?path=../etc/passwd')).status).toBe(400);
+    expect((await files('PUT', 'file?path=/etc/x', { content: 'x' })).status).toBe(200); // leading slash means /workspace/etc/x
+    expect((await sh('test -f /workspace/etc/x && echo inside')).output).toContain('inside');
+    expect((await files('GET', 'file?path=nope.txt')).status).toBe(404);
+    expect((await files('PUT', 'file?path=a.txt', { text: 'x' })).status).toBe(400);
+  });
+});

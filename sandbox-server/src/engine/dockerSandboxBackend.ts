@@ -114,13 +114,15 @@ export class DockerSandboxBackend implements SandboxBackend {
     return { stream, resize };
   }
 
-  async exec(sandbox: Sandbox, command: string[], timeoutMs = 30_000): Promise<ExecResult> {
+  async exec(sandbox: Sandbox, command: string[], timeoutMs = 30_000, input?: Buffer): Promise<ExecResult> {
     const exec = await this.docker.getContainer(sandbox.id).exec({
       Cmd: command,
+      AttachStdin: Boolean(input),
       AttachStdout: true,
       AttachStderr: true,
     });
-    const stream = await exec.start({ hijack: true, stdin: false });
+    const stream = await exec.start({ hijack: true, stdin: Boolean(input) });
+    if (input) stream.end(input); // half-close: the command sees end of input
     const sink = new PassThrough();
     let output = '';
     sink.on('data', (chunk: Buffer) => {

@@ -32,7 +32,8 @@ export interface SandboxBackend {
   waitUntilReady(sandbox: Sandbox): Promise<void>;
   /** An interactive TTY process in the sandbox. */
   openTerminal(sandbox: Sandbox, command: string[], cols: number, rows: number): Promise<TerminalStream>;
-  exec(sandbox: Sandbox, command: string[], timeoutMs?: number): Promise<ExecResult>;
+  /** Runs a command to completion; `input` is written to its stdin. */
+  exec(sandbox: Sandbox, command: string[], timeoutMs?: number, input?: Buffer): Promise<ExecResult>;
   inspect(sandbox: Sandbox): Promise<SandboxState>;
   remove(sandbox: Sandbox): Promise<void>;
   /** The Docker engine inside the sandbox, for checks and port listings. */

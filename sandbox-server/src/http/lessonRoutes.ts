@@ -30,7 +30,8 @@ async function requestedStep(app: App, req: http.IncomingMessage): Promise<{ les
   return { lesson, step };
 }
 
-async function readySandbox(session: Session) {
+/** The session's sandbox once it is ready (waits while it starts). */
+export async function readySandbox(session: Session) {
   if (session.state === 'starting') await session.ready;
   if (session.state !== 'ready' || !session.sandbox) throw new HttpError(409, `the session is ${session.state}; start a new one`);
   return session.sandbox;

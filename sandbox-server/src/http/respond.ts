@@ -27,12 +27,12 @@ export function sendError(res: http.ServerResponse, status: number, message: str
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** Reads a JSON object body; an empty body is {}. */
-export async function readJsonBody(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+export async function readJsonBody(req: http.IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body is larger than ${MAX_BODY_BYTES} bytes`);
+    if (size > maxBytes) throw new HttpError(413, `request body is larger than ${maxBytes} bytes`);
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();

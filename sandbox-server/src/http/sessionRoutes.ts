@@ -4,9 +4,10 @@ import type { App } from '../app.js';
 import { CapacityError, type Session } from '../sessions/sessionManager.js';
 import { listPublishedPorts } from '../sessions/publishedPorts.js';
 import { proxyHttp, type PortTarget } from '../proxy/portProxy.js';
-import { HttpError, sendJson } from './respond.js';
+import { HttpError, readJsonBody, sendJson } from './respond.js';
 import { bearerToken, previewCookie, previewCookieToken } from './requestAuth.js';
-import { openStep, runStepChecks } from './lessonRoutes.js';
+import { openStep, readySandbox, runStepChecks } from './lessonRoutes.js';
+import { listFolder, MAX_FILE_BYTES, readFile, writeFile } from '../sessions/workspaceFiles.js';
 
 export const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})(?:\/(.*))?$/;
 const PORT_PATH = /^ports\/(\d{1,5})(\/.*)?$/;
@@ -50,8 +51,21 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       return runStepChecks(app, session, req, res);
     case 'POST steps':
       return openStep(app, session, req, res);
+    case 'GET files':
+      return sendJson(res, 200, { entries: await listFolder(app.backend, await readySandbox(session), url.searchParams.get('path') ?? '') });
+    case 'GET file': {
+      const path = url.searchParams.get('path') ?? '';
+      return sendJson(res, 200, { path, content: await readFile(app.backend, await readySandbox(session), path) });
+    }
+    case 'PUT file': {
+      const body = await readJsonBody(req, MAX_FILE_BYTES * 2);
+      if (typeof body.content !== 'string') throw new HttpError(400, 'the body needs "content": the file\'s text');
+      const path = url.searchParams.get('path') ?? '';
+      await writeFile(app.backend, await readySandbox(session), path, body.content);
+      return sendJson(res, 200, { path, saved: true });
+    }
     default:
-      if (['', 'ports', 'terminal', 'checks', 'steps'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
+      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
       throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
   }
 }
