@@ -133,3 +133,29 @@ export function runChecks(ref: SessionRef, lesson: string, step: string): Promis
 export function openStep(ref: SessionRef, lesson: string, step: string): Promise<{ written: string[] }> {
   return sessionPost(ref, 'steps', { lesson, step });
 }
+
+export interface WorkspaceEntry {
+  name: string;
+  path: string;
+  type: 'file' | 'dir';
+  size: number;
+}
+
+function authorized(ref: SessionRef): HeadersInit {
+  return { authorization: `Bearer ${ref.token}`, 'content-type': 'application/json' };
+}
+
+export async function listFiles(ref: SessionRef, path: string): Promise<WorkspaceEntry[]> {
+  const response = await fetch(`/api/sessions/${ref.id}/files?path=${encodeURIComponent(path)}`, { headers: authorized(ref) });
+  return (await answer<{ entries: WorkspaceEntry[] }>(response)).entries;
+}
+
+export async function readFile(ref: SessionRef, path: string): Promise<string> {
+  const response = await fetch(`/api/sessions/${ref.id}/file?path=${encodeURIComponent(path)}`, { headers: authorized(ref) });
+  return (await answer<{ content: string }>(response)).content;
+}
+
+export async function saveFile(ref: SessionRef, path: string, content: string): Promise<void> {
+  const response = await fetch(`/api/sessions/${ref.id}/file?path=${encodeURIComponent(path)}`, { method: 'PUT', headers: authorized(ref), body: JSON.stringify({ content }) });
+  await answer(response);
+}
