@@ -6,6 +6,7 @@ import type { SessionManager } from './sessions/sessionManager.js';
 import type { OpenTerminals } from './terminal/openTerminals.js';
 import type { PreopenedTerminals } from './terminal/preopenedTerminals.js';
 import type { LessonCatalog } from './lessons/lessonCatalog.js';
+import type { ProgressStore } from './store/progressStore.js';
 
 export interface App {
   config: DrydockConfig;
@@ -17,4 +18,5 @@ export interface App {
   openTerminals: OpenTerminals;
   preopenedTerminals: PreopenedTerminals;
   lessons: LessonCatalog;
+  progress: ProgressStore;
 }

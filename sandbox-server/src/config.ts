@@ -50,6 +50,8 @@ export interface DrydockConfig {
   instance: string;
   /** Where the lessons are (lessons/ of the project unless DRYDOCK_LESSONS_DIR says). */
   lessonsDir: string;
+  /** The embedded database (SQLite), under the data directory. */
+  databaseFile: string;
 }
 
 export function loadConfig(): DrydockConfig {
@@ -81,6 +83,7 @@ export function loadConfig(): DrydockConfig {
     warmPoolSize: numberSetting('DRYDOCK_WARM_POOL', 2),
     allowUnsafeEngine: process.env.DRYDOCK_ALLOW_UNSAFE_ENGINE === '1',
     instance: textSetting('DRYDOCK_INSTANCE', 'default'),
+    databaseFile: path.resolve(textSetting('DRYDOCK_DATABASE_FILE', path.join(dataDir, 'drydock.sqlite'))),
     lessonsDir: path.resolve(textSetting('DRYDOCK_LESSONS_DIR', path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons'))),
   };
 }

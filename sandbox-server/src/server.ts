@@ -15,6 +15,8 @@ import { forwardMirror } from './proxy/mirrorForwarder.js';
 import { sandboxImageTag } from './images/imageBuilder.js';
 import { loadLessons } from './lessons/lessonLoader.js';
 import { LessonCatalog } from './lessons/lessonCatalog.js';
+import { openDatabase } from './store/database.js';
+import { ProgressStore } from './store/progressStore.js';
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/web');
 
@@ -28,6 +30,7 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
   // A broken lesson stops the start with every problem listed: never half a curriculum.
   const lessons = new LessonCatalog(await loadLessons(config.lessonsDir, onlyLessons));
   const backend = await createBackend(config, engine);
+  const database = openDatabase(config.databaseFile);
   const preopenedTerminals = new PreopenedTerminals(backend);
   const sessions = new SessionManager(backend, config, console.log, (sandbox) => preopenedTerminals.prepare(sandbox));
   const openTerminals = new OpenTerminals();
@@ -45,6 +48,7 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     openTerminals,
     preopenedTerminals,
     lessons,
+    progress: new ProgressStore(database),
   };
 
   const mirror = await forwardMirror(config.sandboxGateway, config.mirrorPort, config.registryPort).catch((error: NodeJS.ErrnoException) => {
@@ -70,6 +74,7 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
       await new Promise((resolve) => server.close(resolve));
       mirror?.close();
       await sessions.stop();
+      database.close();
     },
   };
 }

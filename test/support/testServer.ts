@@ -5,6 +5,8 @@ import { setUpHost } from '../../sandbox-server/src/setup/setupHost.js';
 import { startServer, type RunningServer } from '../../sandbox-server/src/server.js';
 import type { EngineChoice } from '../../sandbox-server/src/setup/engineDaemon.js';
 import { DrydockClient } from './drydockClient.js';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,6 +56,7 @@ export async function startTestServer(overrides: Partial<DrydockConfig> = {}): P
     instance: `test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
     warmPoolSize: 0,
     lessonsDir: SAMPLE_LESSONS,
+    databaseFile: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-db-')), 'drydock.sqlite'),
     ...overrides,
   };
   const server = await startServer(config, await hostEngine());

@@ -10,6 +10,7 @@ import { health } from './health.js';
 import { SESSION_PATH, authorizedSession, createSession, handleSessionRequest, portTarget } from './sessionRoutes.js';
 import { serveStatic } from './staticFiles.js';
 import { handleLessonRequest } from './lessonRoutes.js';
+import { handleLearnerRequest, knownLearner } from './learnerRoutes.js';
 import { LESSON_ASSETS_PATH } from '../lessons/lessonRenderer.js';
 import { proxyUpgrade } from '../proxy/portProxy.js';
 import { serveTerminal, TERMINAL_NAME } from '../terminal/terminalSocket.js';
@@ -57,11 +58,12 @@ async function handleRequest(app: App, req: http.IncomingMessage, res: http.Serv
   }
   if (path === '/api/sessions') {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST to create a session');
-    return createSession(app, res);
+    return createSession(app, res, knownLearner(app, req));
   }
   const sessionMatch = SESSION_PATH.exec(path);
   if (sessionMatch) return handleSessionRequest(app, req, res, url, sessionMatch[1], sessionMatch[2] ?? '');
   if (path === '/api/lessons' || path.startsWith('/api/lessons/')) return handleLessonRequest(app, req, res, path);
+  if (path === '/api/me' || path === '/api/progress' || path.startsWith('/api/progress/')) return handleLearnerRequest(app, req, res, path);
   if (path.startsWith('/api/')) throw new HttpError(404, `no such route: ${req.method} ${path}`);
   if (path.startsWith(LESSON_ASSETS_PATH)) return serveStatic(app.config.lessonsDir, req, res, path.slice(LESSON_ASSETS_PATH.length - 1), false);
   serveStatic(app.webRoot, req, res, path);

@@ -41,6 +41,11 @@ export async function runStepChecks(app: App, session: Session, req: http.Incomi
   const { lesson, step } = await requestedStep(app, req);
   const sandbox = await readySandbox(session);
   const result = await runChecks(step.checks, sandboxCheckContext(app.backend, sandbox));
+  // Only the server records a pass, from checks it ran itself, with what it found.
+  if (result.passed && session.learnerId) {
+    const evidence = result.results.map(({ id, passed, message }) => ({ id, passed, message }));
+    app.progress.recordPassed(session.learnerId, lesson.id, step.id, result.points, result.maxPoints, evidence);
+  }
   sendJson(res, 200, { lesson: lesson.id, step: step.id, ...result });
 }
 

@@ -12,10 +12,10 @@ import { listFolder, MAX_FILE_BYTES, readFile, writeFile } from '../sessions/wor
 export const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})(?:\/(.*))?$/;
 const PORT_PATH = /^ports\/(\d{1,5})(\/.*)?$/;
 
-export async function createSession(app: App, res: http.ServerResponse): Promise<void> {
+export async function createSession(app: App, res: http.ServerResponse, learnerId?: string): Promise<void> {
   let session: Session;
   try {
-    session = app.sessions.create();
+    session = app.sessions.create(learnerId);
   } catch (error) {
     if (error instanceof CapacityError) throw new HttpError(503, error.message);
     throw error;

@@ -15,6 +15,8 @@ export interface Session {
   lastActiveAt: number;
   sandbox?: Sandbox;
   error?: string;
+  /** The learner whose progress this session's passed checks count for. */
+  learnerId?: string;
   /** Settles when the sandbox runs and its shell can be attached. */
   started: Promise<Sandbox>;
   /** Settles when the sandbox's Docker engine answers too (or rejects when it failed). */
@@ -83,7 +85,7 @@ export class SessionManager {
     return this.pool.available;
   }
 
-  create(): Session {
+  create(learnerId?: string): Session {
     if (this.liveCount() >= this.limits.maxSessions) {
       throw new CapacityError(`the server is full: ${this.limits.maxSessions} sessions are running. Try again in a few minutes.`);
     }
@@ -92,6 +94,7 @@ export class SessionManager {
     const session: Session = {
       id: newSessionId(),
       token: newToken(),
+      learnerId,
       state: warm ? 'ready' : 'starting',
       createdAt: now,
       lastActiveAt: now,

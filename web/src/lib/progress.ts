@@ -1,45 +1,28 @@
-// Which steps the learner passed, per lesson, and where they left off (kept in the browser).
-const KEY = 'drydock.progress';
-
-interface Progress {
-  passed: Record<string, string[]>;
-  current: Record<string, number>;
-  lastLesson?: string;
+// The learner's progress, kept by the server (an anonymous identity in a cookie):
+// which steps passed — recorded by the server when its checks pass — and where the
+// learner is in each lesson. The last lesson opened is remembered in the browser.
+export interface LessonProgress {
+  passed: string[];
+  current: number;
 }
 
-function read(): Progress {
-  try {
-    return { passed: {}, current: {}, ...JSON.parse(localStorage.getItem(KEY) ?? '{}') };
-  } catch {
-    return { passed: {}, current: {} };
-  }
+const LAST_LESSON = 'drydock.lastLesson';
+
+export async function loadProgress(): Promise<Record<string, LessonProgress>> {
+  const response = await fetch('/api/progress');
+  if (!response.ok) return {};
+  return ((await response.json()) as { lessons: Record<string, LessonProgress> }).lessons;
 }
 
-function write(progress: Progress): void {
-  localStorage.setItem(KEY, JSON.stringify(progress));
-}
-
-export function passedSteps(lesson: string): string[] {
-  return read().passed[lesson] ?? [];
-}
-
-export function markPassed(lesson: string, step: string): void {
-  const progress = read();
-  progress.passed[lesson] = [...new Set([...(progress.passed[lesson] ?? []), step])];
-  write(progress);
-}
-
-export function currentStep(lesson: string): number {
-  return read().current[lesson] ?? 0;
-}
-
-export function rememberStep(lesson: string, index: number): void {
-  const progress = read();
-  progress.current[lesson] = index;
-  progress.lastLesson = lesson;
-  write(progress);
+export async function rememberStep(lesson: string, index: number): Promise<void> {
+  localStorage.setItem(LAST_LESSON, lesson);
+  await fetch(`/api/progress/${encodeURIComponent(lesson)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ current: index }),
+  }).catch(() => undefined);
 }
 
 export function lastLesson(): string | undefined {
-  return read().lastLesson;
+  return localStorage.getItem(LAST_LESSON) ?? undefined;
 }
