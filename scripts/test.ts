@@ -7,13 +7,25 @@ import { setUpHost } from '../sandbox-server/src/setup/setupHost.js';
 import { ensureWebBuilt } from './webBuild.js';
 import { run } from '../sandbox-server/src/setup/run.js';
 import { step } from '../sandbox-server/src/setup/progress.js';
+import { CHROMIUM } from '../test/support/browser.js';
 
 const REPORT = 'test-artifacts/vitest.json';
+
+/** Debian's chromium, which playwright-core drives (no browser download of its own). */
+async function ensureChromium(): Promise<void> {
+  if (fs.existsSync(CHROMIUM)) return;
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { env }).catch(async () => {
+    await run('apt-get', ['update', '-q'], { env });
+    await run('apt-get', ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { env });
+  });
+}
 
 try {
   await setUpHost(loadConfig());
   await ensureWebBuilt();
   await step('type-checking', () => run('npx', ['tsc', '--noEmit', '-p', '.']));
+  await step('Chromium for the browser tests', ensureChromium);
 } catch (error) {
   console.error(`\nSet-up for the tests failed: ${(error as Error).message}`);
   console.log('0 passed, 1 failed');
