@@ -60,5 +60,14 @@ export async function startTestServer(overrides: Partial<DrydockConfig> = {}): P
     ...overrides,
   };
   const server = await startServer(config, await hostEngine());
-  return { ...server, config, client: new DrydockClient(server.url) };
+  const ownDatabase = !overrides.databaseFile;
+  return {
+    ...server,
+    config,
+    client: new DrydockClient(server.url),
+    async close() {
+      await server.close();
+      if (ownDatabase) fs.rmSync(path.dirname(config.databaseFile), { recursive: true, force: true });
+    },
+  };
 }

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadLessons } from '../../sandbox-server/src/lessons/lessonLoader.js';
 import { LessonError } from '../../sandbox-server/src/lessons/lessonTypes.js';
 import { loadConfig } from '../../sandbox-server/src/config.js';
@@ -39,8 +39,12 @@ docker run -d --name web nginx
 \`\`\`
 `;
 
+const made: string[] = [];
+afterAll(() => made.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 function lessonsDir(files: Record<string, string>): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-lessons-'));
+  made.push(dir);
   for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
   return dir;
 }
