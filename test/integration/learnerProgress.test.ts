@@ -1,16 +1,22 @@
 // Progress belongs to the learner (a cookie identity), is recorded by the server only
 // from checks it ran, and survives a server restart.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 
 const servers: TestServer[] = [];
+const databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-progress-'));
 afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()));
+  fs.rmSync(databaseDir, { recursive: true, force: true });
 });
 
 describe('learner progress', () => {
   it('records a passed step for the learner and keeps it across a restart', async () => {
-    const first = await startTestServer();
+    const databaseFile = path.join(databaseDir, 'drydock.sqlite');
+    const first = await startTestServer({ databaseFile });
     servers.push(first);
     const me = await fetch(`${first.url}/api/me`);
     const cookie = me.headers.get('set-cookie')!.split(';')[0];
@@ -38,7 +44,7 @@ describe('learner progress', () => {
 
     await first.close();
     servers.pop();
-    const second = await startTestServer({ databaseFile: first.config.databaseFile });
+    const second = await startTestServer({ databaseFile });
     servers.push(second);
     const progress = await (await fetch(`${second.url}/api/progress`, { headers: { cookie } })).json();
     expect(progress.lessons.sample).toMatchObject({ passed: ['version'], current: 1 });
