@@ -167,7 +167,7 @@ function parseYaml(text: string, firstLine: number, problem: (line: number, mess
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   for (const error of doc.errors) {
-    const at = error.linePos?.[0]?.line ?? 1;
+    const at = error.linePos?.[0]?.line ?? lineCounter.linePos(error.pos[0]).line;
     problem(firstLine + at - 1, `YAML: ${error.message.split('\n')[0]}`);
   }
   const lineOf = (path: (string | number)[]): number => {
