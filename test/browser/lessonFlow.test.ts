@@ -41,6 +41,8 @@ describe('a learner in the browser', () => {
     await page.getByRole('link', { name: /A sample lesson/ }).click();
     await page.getByRole('status').filter({ hasText: 'Sandbox ready' }).waitFor({ timeout: 60_000 });
     await waitForTerminal('drydock:');
+    // The next step opens once this one's checks pass.
+    expect(await page.getByRole('button', { name: 'Serve a page' }).isDisabled()).toBe(true);
   });
 
   it('runs a command with the Run button and sees its output in the terminal', async () => {
@@ -52,6 +54,7 @@ describe('a learner in the browser', () => {
     await page.getByRole('button', { name: 'Check' }).click();
     await page.getByText('All checks pass').waitFor();
     await expect(page.getByRole('button', { name: /Ask the engine.*done/ }).count()).resolves.toBe(1);
+    expect(await page.getByRole('button', { name: 'Serve a page' }).isDisabled()).toBe(false);
     await page.screenshot({ path: path.join(ARTIFACTS, 'lesson.png') });
   });
 
