@@ -37,6 +37,16 @@ export function isNotFound(error: unknown): boolean {
   return (error as { statusCode?: number })?.statusCode === 404;
 }
 
+/** An engine object's details, or undefined when the engine has no such object. */
+export async function inspectIfExists<T>(inspect: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await inspect();
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
 export function quote(value: unknown): string {
   return typeof value === 'string' ? `"${value}"` : JSON.stringify(value);
 }

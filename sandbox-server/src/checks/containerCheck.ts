@@ -1,7 +1,7 @@
 // container: a container (by name, image or label) and its state, image, ports, env,
 // mounts, networks, restart policy, user, health, labels, exit code, logs and limits.
 import type Docker from 'dockerode';
-import { fail, isNotFound, normalizeImage, pass, quote, type CheckContext, type Finding } from './checkTypes.js';
+import { fail, inspectIfExists, normalizeImage, pass, quote, type CheckContext, type Finding } from './checkTypes.js';
 
 interface ContainerSpec {
   name?: string;
@@ -49,12 +49,8 @@ export async function checkContainer(spec: ContainerSpec, context: CheckContext)
 
 async function findContainers(spec: ContainerSpec, docker: Docker): Promise<Info[]> {
   if (spec.name) {
-    try {
-      return [await docker.getContainer(spec.name).inspect()];
-    } catch (error) {
-      if (isNotFound(error)) return [];
-      throw error;
-    }
+    const info = await inspectIfExists(() => docker.getContainer(spec.name!).inspect());
+    return info ? [info] : [];
   }
   const filters: Record<string, string[]> = spec.label ? { label: [spec.label] } : {};
   const listed = await docker.listContainers({ all: true, filters });

@@ -2,7 +2,7 @@
 // check, and which paths it holds or lacks (a multi-stage build leaves its tools behind).
 import type Docker from 'dockerode';
 import { isRootUser } from './containerCheck.js';
-import { fail, isNotFound, pass, quote, type CheckContext, type Finding } from './checkTypes.js';
+import { fail, inspectIfExists, isNotFound, pass, quote, type CheckContext, type Finding } from './checkTypes.js';
 
 interface ImageSpec {
   name: string;
@@ -25,11 +25,8 @@ interface ImageSpec {
 }
 
 export async function checkImage(spec: ImageSpec, context: CheckContext): Promise<Finding> {
-  let info: Docker.ImageInspectInfo;
-  try {
-    info = await context.docker.getImage(spec.name).inspect();
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+  const info = await inspectIfExists(() => context.docker.getImage(spec.name).inspect());
+  if (!info) {
     return spec.exists === false ? pass(`there is no image ${spec.name}`) : fail('missing', `there is no image ${spec.name}; \`docker images\` lists what there is`);
   }
   if (spec.exists === false) return fail('still-exists', `the image ${spec.name} still exists`);

@@ -1,12 +1,9 @@
 // volume, network, compose and service: the engine's named resources.
-import { fail, isNotFound, pass, shellWord, type CheckContext, type Finding } from './checkTypes.js';
+import { fail, inspectIfExists, isNotFound, pass, shellWord, type CheckContext, type Finding } from './checkTypes.js';
 
 export async function checkVolume(spec: { name: string; exists?: boolean; driver?: string; usedBy?: string }, context: CheckContext): Promise<Finding> {
-  let volume;
-  try {
-    volume = await context.docker.getVolume(spec.name).inspect();
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+  const volume = await inspectIfExists(() => context.docker.getVolume(spec.name).inspect());
+  if (!volume) {
     return spec.exists === false ? pass(`there is no volume ${spec.name}`) : fail('missing', `there is no volume ${spec.name}; \`docker volume ls\` lists what there is`);
   }
   if (spec.exists === false) return fail('still-exists', `the volume ${spec.name} still exists`);
@@ -29,11 +26,8 @@ interface NetworkSpec {
 }
 
 export async function checkNetwork(spec: NetworkSpec, context: CheckContext): Promise<Finding> {
-  let network;
-  try {
-    network = await context.docker.getNetwork(spec.name).inspect();
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
+  const network = await inspectIfExists(() => context.docker.getNetwork(spec.name).inspect());
+  if (!network) {
     return spec.exists === false ? pass(`there is no network ${spec.name}`) : fail('missing', `there is no network ${spec.name}; \`docker network ls\` lists what there is`);
   }
   if (spec.exists === false) return fail('still-exists', `the network ${spec.name} still exists`);
