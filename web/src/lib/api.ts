@@ -93,22 +93,9 @@ export interface LessonDetail extends LessonSummary {
   steps: LessonStep[];
 }
 
-export interface CheckResult {
-  id: string;
-  title: string;
-  passed: boolean;
-  message: string;
-  points: number;
-  maxPoints: number;
-  hints: string[];
-}
-
-export interface StepResult {
-  passed: boolean;
-  results: CheckResult[];
-  points: number;
-  maxPoints: number;
-}
+// The check results are the server's own types: one definition for both ends of the API.
+export type { CheckResult, StepResult } from '../../../sandbox-server/src/checks/checkEngine';
+import type { StepResult } from '../../../sandbox-server/src/checks/checkEngine';
 
 export async function listLessons(): Promise<LessonSummary[]> {
   return (await answer<{ lessons: LessonSummary[] }>(await fetch('/api/lessons'))).lessons;
