@@ -7,6 +7,9 @@ import type { OpenTerminals } from './terminal/openTerminals.js';
 import type { PreopenedTerminals } from './terminal/preopenedTerminals.js';
 import type { LessonCatalog } from './lessons/lessonCatalog.js';
 import type { ProgressStore } from './store/progressStore.js';
+import type { ClassroomStore } from './store/classroomStore.js';
+import type { ClassroomHub } from './classrooms/classroomHub.js';
+import type { LiveGrid } from './classrooms/liveGrid.js';
 
 export interface App {
   config: DrydockConfig;
@@ -19,4 +22,6 @@ export interface App {
   preopenedTerminals: PreopenedTerminals;
   lessons: LessonCatalog;
   progress: ProgressStore;
+  classrooms: ClassroomStore;
+  hub: ClassroomHub<LiveGrid>;
 }

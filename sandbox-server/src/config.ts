@@ -52,6 +52,10 @@ export interface DrydockConfig {
   lessonsDir: string;
   /** The embedded database (SQLite), under the data directory. */
   databaseFile: string;
+  /** PostgreSQL instead of SQLite (DATABASE_URL), for several server processes. */
+  databaseUrl?: string;
+  /** When set (DRYDOCK_INSTRUCTOR_KEY), creating a classroom needs it as a bearer token. */
+  instructorKey?: string;
 }
 
 export function loadConfig(): DrydockConfig {
@@ -84,6 +88,8 @@ export function loadConfig(): DrydockConfig {
     allowUnsafeEngine: process.env.DRYDOCK_ALLOW_UNSAFE_ENGINE === '1',
     instance: textSetting('DRYDOCK_INSTANCE', 'default'),
     databaseFile: path.resolve(textSetting('DRYDOCK_DATABASE_FILE', path.join(dataDir, 'drydock.sqlite'))),
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    instructorKey: process.env.DRYDOCK_INSTRUCTOR_KEY || undefined,
     lessonsDir: path.resolve(textSetting('DRYDOCK_LESSONS_DIR', path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons'))),
   };
 }

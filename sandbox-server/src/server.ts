@@ -17,6 +17,9 @@ import { loadLessons } from './lessons/lessonLoader.js';
 import { LessonCatalog } from './lessons/lessonCatalog.js';
 import { openDatabase } from './store/database.js';
 import { ProgressStore } from './store/progressStore.js';
+import { ClassroomStore } from './store/classroomStore.js';
+import { ClassroomHub } from './classrooms/classroomHub.js';
+import { liveGrid, type LiveGrid } from './classrooms/liveGrid.js';
 
 export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../dist/web');
 
@@ -30,10 +33,11 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
   // A broken lesson stops the start with every problem listed: never half a curriculum.
   const lessons = new LessonCatalog(await loadLessons(config.lessonsDir, onlyLessons));
   const backend = await createBackend(config, engine);
-  const database = openDatabase(config.databaseFile);
+  const database = await openDatabase(config);
   const preopenedTerminals = new PreopenedTerminals(backend);
   const sessions = new SessionManager(backend, config, console.log, (sandbox) => preopenedTerminals.prepare(sandbox));
   const openTerminals = new OpenTerminals();
+  const progress = new ProgressStore(database);
   sessions.onEnd((session, sandbox) => {
     openTerminals.closeAll(session);
     if (sandbox) preopenedTerminals.discard(sandbox.id);
@@ -48,7 +52,12 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     openTerminals,
     preopenedTerminals,
     lessons,
-    progress: new ProgressStore(database),
+    progress,
+    classrooms: new ClassroomStore(database, progress),
+    hub: new ClassroomHub<LiveGrid>(async (classroomId) => {
+      const classroom = await app.classrooms.byId(classroomId);
+      return classroom && liveGrid(app, classroom);
+    }),
   };
 
   const mirror = await forwardMirror(config.sandboxGateway, config.mirrorPort, config.registryPort).catch((error: NodeJS.ErrnoException) => {
@@ -71,10 +80,14 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     url: `http://${shownHost}:${address.port}`,
     async close() {
       server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      const closed = new Promise((resolve) => server.close(resolve));
       mirror?.close();
+      // Ending the sessions closes their terminal sockets, which the HTTP server no
+      // longer tracks once upgraded; only then can it finish closing.
       await sessions.stop();
-      database.close();
+      await closed;
+      app.hub.close();
+      await database.close();
     },
   };
 }

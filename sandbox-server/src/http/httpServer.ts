@@ -11,6 +11,9 @@ import { SESSION_PATH, authorizedSession, createSession, handleSessionRequest, p
 import { serveStatic } from './staticFiles.js';
 import { handleLessonRequest } from './lessonRoutes.js';
 import { handleLearnerRequest, knownLearner } from './learnerRoutes.js';
+import { CLASSROOM_PATH, createClassroom, handleJoin } from './classroomRoutes.js';
+import { handleInstructorRequest, instructorClassroom, memberSession } from './instructorRoutes.js';
+import { watchTerminal } from '../terminal/watchTerminal.js';
 import { LESSON_ASSETS_PATH } from '../lessons/lessonRenderer.js';
 import { proxyUpgrade } from '../proxy/portProxy.js';
 import { serveTerminal, TERMINAL_NAME } from '../terminal/terminalSocket.js';
@@ -28,13 +31,11 @@ export function createHttpServer(app: App): http.Server {
     });
   });
   server.on('upgrade', (req, socket, head) => {
-    try {
-      handleUpgrade(app, terminals, req, socket, head);
-    } catch (error) {
+    handleUpgrade(app, terminals, req, socket, head).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       const body = JSON.stringify({ error: (error as Error).message });
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-    }
+    });
   });
   server.on('clientError', (_error, socket) => socket.destroy());
   return server;
@@ -58,19 +59,50 @@ async function handleRequest(app: App, req: http.IncomingMessage, res: http.Serv
   }
   if (path === '/api/sessions') {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST to create a session');
-    return createSession(app, res, knownLearner(app, req));
+    return createSession(app, res, await knownLearner(app, req));
   }
   const sessionMatch = SESSION_PATH.exec(path);
   if (sessionMatch) return handleSessionRequest(app, req, res, url, sessionMatch[1], sessionMatch[2] ?? '');
   if (path === '/api/lessons' || path.startsWith('/api/lessons/')) return handleLessonRequest(app, req, res, path);
-  if (path === '/api/me' || path === '/api/progress' || path.startsWith('/api/progress/')) return handleLearnerRequest(app, req, res, path);
+  if (path === '/api/me' || path === '/api/me/events' || path === '/api/progress' || path.startsWith('/api/progress/')) return handleLearnerRequest(app, req, res, url);
+  if (path === '/api/classrooms') return createClassroom(app, req, res, url);
+  const classroomMatch = CLASSROOM_PATH.exec(path);
+  if (classroomMatch) {
+    const rest = classroomMatch[2] ?? '';
+    if (rest === 'join') return handleJoin(app, req, res, classroomMatch[1]);
+    return handleInstructorRequest(app, req, res, url, classroomMatch[1], rest);
+  }
   if (path.startsWith('/api/')) throw new HttpError(404, `no such route: ${req.method} ${path}`);
   if (path.startsWith(LESSON_ASSETS_PATH)) return serveStatic(app.config.lessonsDir, req, res, path.slice(LESSON_ASSETS_PATH.length - 1), false);
   serveStatic(app.webRoot, req, res, path);
 }
 
-function handleUpgrade(app: App, terminals: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+function terminalSize(url: URL): { cols: number; rows: number } {
+  const cols = Number(url.searchParams.get('cols') ?? 80);
+  const rows = Number(url.searchParams.get('rows') ?? 24);
+  if (!isSize(cols, MAX_COLS) || !isSize(rows, MAX_ROWS)) throw new HttpError(400, `cols must be 1-${MAX_COLS} and rows 1-${MAX_ROWS}`);
+  return { cols, rows };
+}
+
+const WATCH_PATH = /^\/api\/classrooms\/([A-Za-z0-9_-]{1,64})\/learners\/([A-Za-z0-9_-]{1,64})\/terminal$/;
+
+/** An instructor watching a learner's terminal, read-only. */
+async function upgradeWatch(app: App, terminals: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer, url: URL, match: RegExpExecArray): Promise<void> {
+  const classroom = await instructorClassroom(app, req, url, match[1]);
+  const session = await memberSession(app, classroom, match[2]);
+  if (!session || (session.state !== 'ready' && session.state !== 'starting')) throw new HttpError(409, 'the learner has no running sandbox right now');
+  const size = terminalSize(url);
+  const sandbox = await session.started;
+  terminals.handleUpgrade(req, socket, head, (ws) => {
+    app.openTerminals.add(session, ws);
+    void watchTerminal(ws, app.backend, sandbox, { name: 'main', ...size });
+  });
+}
+
+async function handleUpgrade(app: App, terminals: WebSocketServer, req: http.IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
   const url = parseUrl(req);
+  const watch = WATCH_PATH.exec(url.pathname);
+  if (watch) return upgradeWatch(app, terminals, req, socket, head, url, watch);
   const match = SESSION_PATH.exec(url.pathname);
   if (!match) throw new HttpError(404, 'no WebSocket here');
   const rest = match[2] ?? '';
@@ -81,9 +113,7 @@ function handleUpgrade(app: App, terminals: WebSocketServer, req: http.IncomingM
   if (session.state === 'expired' || session.state === 'failed') throw new HttpError(410, `the session is ${session.state}; start a new one`);
   const name = url.searchParams.get('name') ?? 'main';
   if (!TERMINAL_NAME.test(name)) throw new HttpError(400, 'terminal name must be 1-32 letters, digits, _ or -');
-  const cols = Number(url.searchParams.get('cols') ?? 80);
-  const rows = Number(url.searchParams.get('rows') ?? 24);
-  if (!isSize(cols, MAX_COLS) || !isSize(rows, MAX_ROWS)) throw new HttpError(400, `cols must be 1-${MAX_COLS} and rows 1-${MAX_ROWS}`);
+  const { cols, rows } = terminalSize(url);
   app.sessions.touch(session);
   terminals.handleUpgrade(req, socket, head, (ws) => {
     app.openTerminals.add(session, ws);

@@ -1,42 +1,69 @@
-// Who the learner is (an anonymous identity kept in an HttpOnly cookie) and their
-// progress: GET /api/me, GET /api/progress, PUT /api/progress/:lesson { current }.
+// Who the learner is and their progress: GET /api/me, GET /api/me/events (live
+// broadcasts and resets), GET /api/progress, PUT /api/progress/:lesson { current }.
+// A learner is proven by an HttpOnly cookie (anonymous, or set when joining a classroom)
+// or by the same credential as a bearer token.
 import type http from 'node:http';
 import type { App } from '../app.js';
 import { HttpError, readJsonBody, sendJson } from './respond.js';
+import { openEventStream } from './eventStream.js';
+import { learnerClassroomView } from '../classrooms/classroomViews.js';
 
-const LEARNER_COOKIE = 'drydock_learner';
+export const LEARNER_COOKIE = 'drydock_learner';
 const ONE_YEAR_S = 365 * 24 * 60 * 60;
 
 function cookie(req: http.IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [key, ...value] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(value.join('='));
+    if (key === name) {
+      try {
+        return decodeURIComponent(value.join('='));
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
 
-/** The learner this browser is, if its cookie proves it. */
-export function knownLearner(app: App, req: http.IncomingMessage): string | undefined {
-  return app.progress.learnerFor(cookie(req, LEARNER_COOKIE));
+function learnerCredential(req: http.IncomingMessage, url?: URL): string | undefined {
+  const header = req.headers.authorization;
+  if (header?.startsWith('Bearer ')) return header.slice('Bearer '.length).trim();
+  return url?.searchParams.get('token') ?? cookie(req, LEARNER_COOKIE);
+}
+
+/** The learner this request proves, if any. */
+export async function knownLearner(app: App, req: http.IncomingMessage, url?: URL): Promise<string | undefined> {
+  return app.progress.learnerFor(learnerCredential(req, url));
+}
+
+export function setLearnerCookie(res: http.ServerResponse, credential: string): void {
+  res.setHeader('set-cookie', `${LEARNER_COOKIE}=${encodeURIComponent(credential)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR_S}`);
 }
 
 /** The learner this browser is; a new anonymous one (and its cookie) if none. */
-export function ensureLearner(app: App, req: http.IncomingMessage, res: http.ServerResponse): string {
-  const known = knownLearner(app, req);
+export async function ensureLearner(app: App, req: http.IncomingMessage, res: http.ServerResponse): Promise<string> {
+  const known = await knownLearner(app, req);
   if (known) return known;
-  const { id, credential } = app.progress.createLearner();
-  res.setHeader('set-cookie', `${LEARNER_COOKIE}=${encodeURIComponent(credential)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR_S}`);
+  const { id, credential } = await app.progress.createLearner();
+  setLearnerCookie(res, credential);
   return id;
 }
 
-export async function handleLearnerRequest(app: App, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
+export async function handleLearnerRequest(app: App, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const path = url.pathname;
   if (path === '/api/me') {
     if (req.method !== 'GET') throw new HttpError(405, 'use GET');
-    return sendJson(res, 200, { learnerId: ensureLearner(app, req, res) });
+    const learnerId = await ensureLearner(app, req, res);
+    const membership = await app.classrooms.membership(learnerId);
+    return sendJson(res, 200, { learnerId, ...(membership ? { classroom: learnerClassroomView(membership.classroom, membership.name) } : {}) });
+  }
+  if (path === '/api/me/events') {
+    if (req.method !== 'GET') throw new HttpError(405, 'use GET (an EventSource)');
+    return streamLearnerEvents(app, req, res, url);
   }
   if (path === '/api/progress') {
     if (req.method !== 'GET') throw new HttpError(405, 'use GET');
-    return sendJson(res, 200, { lessons: app.progress.progress(ensureLearner(app, req, res)) });
+    return sendJson(res, 200, { lessons: await app.progress.progress(await ensureLearner(app, req, res)) });
   }
   const lessonId = decodeURIComponent(path.slice('/api/progress/'.length));
   if (req.method !== 'PUT') throw new HttpError(405, 'use PUT with { current: <step index> }');
@@ -47,7 +74,20 @@ export async function handleLearnerRequest(app: App, req: http.IncomingMessage, 
   if (!Number.isInteger(current) || (current as number) < 0 || (current as number) >= lesson.steps.length) {
     throw new HttpError(400, `"current" must be a step index 0-${lesson.steps.length - 1}`);
   }
-  const learner = ensureLearner(app, req, res);
-  app.progress.setCurrentStep(learner, lesson.id, current as number);
+  const learner = await ensureLearner(app, req, res);
+  await app.progress.setCurrentStep(learner, lesson.id, current as number);
   sendJson(res, 200, { lesson: lesson.id, current });
+}
+
+/** Broadcasts from the learner's instructor and sandbox resets, as they happen. */
+async function streamLearnerEvents(app: App, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
+  const learnerId = await knownLearner(app, req, url);
+  if (!learnerId) throw new HttpError(401, 'this needs a learner: join a classroom or open GET /api/me first');
+  const membership = await app.classrooms.membership(learnerId);
+  const stream = openEventStream(req, res);
+  stream.send('hello', {
+    classroom: membership ? learnerClassroomView(membership.classroom, membership.name) : undefined,
+    broadcasts: membership ? await app.classrooms.recentBroadcasts(membership.classroom.id) : [],
+  });
+  stream.onClose(app.hub.watchLearner(learnerId, (event, data) => stream.send(event, data)));
 }

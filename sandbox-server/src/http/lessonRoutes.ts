@@ -8,18 +8,23 @@ import { runChecks } from '../checks/checkEngine.js';
 import { sandboxCheckContext } from '../checks/sandboxCheckContext.js';
 import { writeFiles } from '../lessons/stepFiles.js';
 import { HttpError, readJsonBody, sendJson } from './respond.js';
+import { knownLearner } from './learnerRoutes.js';
+import { recordCheckRun } from '../classrooms/checkRecorder.js';
 
-export function handleLessonRequest(app: App, req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+export async function handleLessonRequest(app: App, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
   if (req.method !== 'GET') throw new HttpError(405, 'lessons are read-only: use GET');
   if (path === '/api/lessons') return sendJson(res, 200, { lessons: app.lessons.summaries() });
   const id = decodeURIComponent(path.slice('/api/lessons/'.length));
   const lesson = app.lessons.lesson(id);
   if (!lesson) throw new HttpError(404, `no lesson "${id}"`);
-  sendJson(res, 200, app.lessons.view(lesson));
+  // A classroom in graded mode hides solutions; its instructor may hide the Run buttons.
+  const learnerId = await knownLearner(app, req);
+  const classroom = learnerId ? (await app.classrooms.membership(learnerId))?.classroom : undefined;
+  sendJson(res, 200, app.lessons.view(lesson, { hideSolutions: classroom?.graded ?? false, runButtons: classroom?.allowRun ?? true }));
 }
 
 /** The lesson and step a request body names: { lesson, step } with step as id or index. */
-async function requestedStep(app: App, req: http.IncomingMessage): Promise<{ lesson: Lesson; step: Step }> {
+export async function requestedStep(app: App, req: http.IncomingMessage): Promise<{ lesson: Lesson; step: Step }> {
   const body = await readJsonBody(req);
   if (typeof body.lesson !== 'string') throw new HttpError(400, 'the body needs "lesson": a lesson id');
   if (typeof body.step !== 'string' && !Number.isInteger(body.step)) throw new HttpError(400, 'the body needs "step": a step id or index');
@@ -41,12 +46,10 @@ export async function runStepChecks(app: App, session: Session, req: http.Incomi
   const { lesson, step } = await requestedStep(app, req);
   const sandbox = await readySandbox(session);
   const result = await runChecks(step.checks, sandboxCheckContext(app.backend, sandbox));
-  // Only the server records a pass, from checks it ran itself, with what it found.
-  if (result.passed && session.learnerId) {
-    const evidence = result.results.map(({ id, passed, message }) => ({ id, passed, message }));
-    app.progress.recordPassed(session.learnerId, lesson.id, step.id, result.points, result.maxPoints, evidence);
-  }
-  sendJson(res, 200, { lesson: lesson.id, step: step.id, ...result });
+  // Only the server records a result, from checks it ran itself, with what it found;
+  // nothing else in the request body is read.
+  const recorded = session.learnerId ? await recordCheckRun(app, session.learnerId, lesson, step, result, 'learner') : { counted: false };
+  sendJson(res, 200, { lesson: lesson.id, step: step.id, ...result, recorded });
 }
 
 export async function openStep(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -1,5 +1,6 @@
 // The loaded lessons, looked up by id and step (id or index), and their public views.
 import type { Lesson, Step } from './lessonTypes.js';
+import { withoutSolutions } from './lessonRenderer.js';
 
 export class LessonCatalog {
   private readonly byId: Map<string, Lesson>;
@@ -34,20 +35,22 @@ export class LessonCatalog {
     }));
   }
 
-  /** What the browser needs to show a lesson; graded lessons never carry solutions. */
-  view(lesson: Lesson) {
+  /** What the browser needs to show a lesson; graded lessons (and lessons in a graded
+   * classroom) never carry solutions. */
+  view(lesson: Lesson, { hideSolutions = false, runButtons = true } = {}) {
     const [summary] = this.summaries().filter((entry) => entry.id === lesson.id);
     return {
       ...summary,
       introHtml: lesson.introHtml,
+      runButtons,
       steps: lesson.steps.map((step) => ({
         id: step.id,
         index: step.index,
         title: step.title,
-        html: step.html,
+        html: hideSolutions ? withoutSolutions(step.html) : step.html,
         files: step.files.map((file) => file.path),
         checks: step.checks.map((check) => ({ id: check.id, title: check.title, points: check.points })),
-        hasSolution: Boolean(step.solution) && !lesson.graded,
+        hasSolution: Boolean(step.solution) && !lesson.graded && !hideSolutions,
       })),
     };
   }

@@ -72,3 +72,9 @@ function renderChecks(checks: CheckSpec[]): string {
   const items = checks.map((check) => `<li data-check="${escapeHtml(check.id)}">${escapeHtml(check.title)}${check.points !== 1 ? ` <span class="points">(${check.points} pts)</span>` : ''}</li>`);
   return `<div class="checks-list"><p>You are done when:</p><ul>${items.join('')}</ul></div>`;
 }
+
+/** A step's HTML with its solutions taken out (a classroom in graded mode). Solution
+ * bodies are escaped code, so they never contain a closing tag of their own. */
+export function withoutSolutions(html: string): string {
+  return html.replace(/<details class="solution" data-solution[^>]*>[\s\S]*?<\/details>/g, '');
+}

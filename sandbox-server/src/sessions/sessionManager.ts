@@ -143,6 +143,15 @@ export class SessionManager {
     return this.sessions.get(id);
   }
 
+  /** The learner's newest session (a learner may have restarted theirs). */
+  latestFor(learnerId: string): Session | undefined {
+    let latest: Session | undefined;
+    for (const session of this.sessions.values()) {
+      if (session.learnerId === learnerId && (!latest || session.createdAt >= latest.createdAt)) latest = session;
+    }
+    return latest;
+  }
+
   /** The session, if the token is its own. */
   authorize(id: string, token: string | undefined): Session | undefined {
     const session = this.sessions.get(id);

@@ -1,4 +1,5 @@
 // The schema, one migration at a time. Never edit a migration that has shipped: add one.
+// The SQL runs on SQLite and on PostgreSQL alike: TEXT ids and ISO times, INTEGER flags.
 export const MIGRATIONS: { version: number; sql: string }[] = [
   {
     version: 1,
@@ -26,6 +27,58 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
         updated_at TEXT NOT NULL,
         PRIMARY KEY (learner_id, lesson_id)
       );
+    `,
+  },
+  {
+    version: 2,
+    sql: `
+      CREATE TABLE classrooms (
+        id TEXT PRIMARY KEY,
+        code TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        instructor_token_hash TEXT NOT NULL,
+        lessons TEXT NOT NULL,
+        exercises TEXT NOT NULL,
+        graded INTEGER NOT NULL,
+        allow_run INTEGER NOT NULL,
+        max_learners INTEGER NOT NULL,
+        opens_at TEXT NOT NULL,
+        closes_at TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE classroom_members (
+        classroom_id TEXT NOT NULL REFERENCES classrooms(id) ON DELETE CASCADE,
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        name_key TEXT NOT NULL,
+        joined_at TEXT NOT NULL,
+        PRIMARY KEY (classroom_id, learner_id),
+        UNIQUE (classroom_id, name_key)
+      );
+      CREATE UNIQUE INDEX classroom_members_learner ON classroom_members (learner_id);
+      CREATE TABLE check_runs (
+        id TEXT PRIMARY KEY,
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        classroom_id TEXT REFERENCES classrooms(id) ON DELETE CASCADE,
+        lesson_id TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        passed INTEGER NOT NULL,
+        points INTEGER NOT NULL,
+        max_points INTEGER NOT NULL,
+        evidence TEXT NOT NULL,
+        ran_by TEXT NOT NULL,
+        counted INTEGER NOT NULL,
+        ran_at TEXT NOT NULL
+      );
+      CREATE INDEX check_runs_classroom ON check_runs (classroom_id, learner_id, lesson_id, step_id);
+      CREATE INDEX check_runs_learner ON check_runs (learner_id, ran_at);
+      CREATE TABLE broadcasts (
+        id TEXT PRIMARY KEY,
+        classroom_id TEXT NOT NULL REFERENCES classrooms(id) ON DELETE CASCADE,
+        message TEXT NOT NULL,
+        sent_at TEXT NOT NULL
+      );
+      CREATE INDEX broadcasts_classroom ON broadcasts (classroom_id, sent_at);
     `,
   },
 ];

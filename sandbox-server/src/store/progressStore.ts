@@ -1,7 +1,7 @@
-// Learners (anonymous until they give a name) and their progress: which steps they
-// passed, with the server's evidence, and where they are in each lesson.
+// Learners (anonymous until they join a classroom with a name) and their progress:
+// which steps they passed, with the server's evidence, and where they are in each lesson.
 import crypto from 'node:crypto';
-import type { Db } from './database.js';
+import type { SqlDriver } from './sqlDriver.js';
 
 export interface LessonProgress {
   passed: string[];
@@ -9,60 +9,68 @@ export interface LessonProgress {
   updatedAt?: string;
 }
 
-function hash(secret: string): string {
+export function hashSecret(secret: string): string {
   return crypto.createHash('sha256').update(secret).digest('hex');
 }
 
-export class ProgressStore {
-  constructor(private readonly db: Db) {}
+/** Constant-time comparison of a stored hash with the hash of a presented secret. */
+export function secretMatches(storedHash: string, secret: string): boolean {
+  const expected = Buffer.from(storedHash);
+  const given = Buffer.from(hashSecret(secret));
+  return expected.length === given.length && crypto.timingSafeEqual(expected, given);
+}
 
-  /** A new anonymous learner; the credential is `${id}.${secret}` and is shown once. */
-  createLearner(name?: string): { id: string; credential: string } {
-    const id = crypto.randomBytes(9).toString('base64url');
-    const secret = crypto.randomBytes(24).toString('base64url');
-    this.db.prepare('INSERT INTO learners (id, secret_hash, name, created_at) VALUES (?, ?, ?, ?)').run(id, hash(secret), name ?? null, new Date().toISOString());
+export function randomId(bytes = 9): string {
+  return crypto.randomBytes(bytes).toString('base64url');
+}
+
+export class ProgressStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  /** A new learner; the credential is `${id}.${secret}` and is shown once. */
+  async createLearner(name?: string, db: SqlDriver = this.db): Promise<{ id: string; credential: string }> {
+    const id = randomId();
+    const secret = randomId(24);
+    await db.run('INSERT INTO learners (id, secret_hash, name, created_at) VALUES (?, ?, ?, ?)', [id, hashSecret(secret), name ?? null, new Date().toISOString()]);
     return { id, credential: `${id}.${secret}` };
   }
 
   /** The learner a credential proves, if any. */
-  learnerFor(credential: string | undefined): string | undefined {
+  async learnerFor(credential: string | undefined): Promise<string | undefined> {
     if (!credential) return undefined;
-    const [id, secret] = credential.split('.');
-    if (!id || !secret) return undefined;
-    const row = this.db.prepare('SELECT secret_hash FROM learners WHERE id = ?').get(id) as { secret_hash: string } | undefined;
-    if (!row) return undefined;
-    const expected = Buffer.from(row.secret_hash);
-    const given = Buffer.from(hash(secret));
-    return expected.length === given.length && crypto.timingSafeEqual(expected, given) ? id : undefined;
+    const [id, secret, extra] = credential.split('.');
+    if (!id || !secret || extra !== undefined || id.length > 64) return undefined;
+    const row = await this.db.get<{ secret_hash: string }>('SELECT secret_hash FROM learners WHERE id = ?', [id]);
+    return row && secretMatches(row.secret_hash, secret) ? id : undefined;
   }
 
-  recordPassed(learnerId: string, lessonId: string, stepId: string, points: number, maxPoints: number, evidence: unknown): void {
-    this.db
-      .prepare(
-        `INSERT INTO step_progress (learner_id, lesson_id, step_id, passed_at, points, max_points, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (learner_id, lesson_id, step_id) DO NOTHING`,
-      )
-      .run(learnerId, lessonId, stepId, new Date().toISOString(), points, maxPoints, JSON.stringify(evidence));
+  async recordPassed(learnerId: string, lessonId: string, stepId: string, points: number, maxPoints: number, evidence: unknown): Promise<void> {
+    await this.db.run(
+      `INSERT INTO step_progress (learner_id, lesson_id, step_id, passed_at, points, max_points, evidence) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (learner_id, lesson_id, step_id) DO NOTHING`,
+      [learnerId, lessonId, stepId, new Date().toISOString(), points, maxPoints, JSON.stringify(evidence)],
+    );
   }
 
-  setCurrentStep(learnerId: string, lessonId: string, step: number): void {
-    this.db
-      .prepare(
-        `INSERT INTO lesson_position (learner_id, lesson_id, current_step, updated_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (learner_id, lesson_id) DO UPDATE SET current_step = excluded.current_step, updated_at = excluded.updated_at`,
-      )
-      .run(learnerId, lessonId, step, new Date().toISOString());
+  async setCurrentStep(learnerId: string, lessonId: string, step: number): Promise<void> {
+    await this.db.run(
+      `INSERT INTO lesson_position (learner_id, lesson_id, current_step, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (learner_id, lesson_id) DO UPDATE SET current_step = excluded.current_step, updated_at = excluded.updated_at`,
+      [learnerId, lessonId, step, new Date().toISOString()],
+    );
   }
 
-  progress(learnerId: string): Record<string, LessonProgress> {
+  async progress(learnerId: string): Promise<Record<string, LessonProgress>> {
     const lessons: Record<string, LessonProgress> = {};
     const entry = (lesson: string) => (lessons[lesson] ??= { passed: [], current: 0 });
-    for (const row of this.db.prepare('SELECT lesson_id, step_id FROM step_progress WHERE learner_id = ? ORDER BY passed_at').all(learnerId) as { lesson_id: string; step_id: string }[]) {
+    for (const row of await this.db.all<{ lesson_id: string; step_id: string }>('SELECT lesson_id, step_id FROM step_progress WHERE learner_id = ? ORDER BY passed_at', [learnerId])) {
       entry(row.lesson_id).passed.push(row.step_id);
     }
-    for (const row of this.db.prepare('SELECT lesson_id, current_step, updated_at FROM lesson_position WHERE learner_id = ?').all(learnerId) as { lesson_id: string; current_step: number; updated_at: string }[]) {
-      Object.assign(entry(row.lesson_id), { current: row.current_step, updatedAt: row.updated_at });
-    }
+    const positions = await this.db.all<{ lesson_id: string; current_step: number; updated_at: string }>(
+      'SELECT lesson_id, current_step, updated_at FROM lesson_position WHERE learner_id = ?',
+      [learnerId],
+    );
+    for (const row of positions) Object.assign(entry(row.lesson_id), { current: Number(row.current_step), updatedAt: row.updated_at });
     return lessons;
   }
 }

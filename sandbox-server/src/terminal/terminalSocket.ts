@@ -6,10 +6,8 @@ import type { SandboxBackend, TerminalStream } from '../engine/sandboxBackend.js
 import type { Session, SessionManager } from '../sessions/sessionManager.js';
 import { parseControlMessage } from './controlMessages.js';
 import type { PreopenedTerminals } from './preopenedTerminals.js';
+import { pumpOutput } from './outputPump.js';
 
-/** Output waiting for the client beyond this pauses the shell's output (backpressure). */
-const HIGH_WATER_BYTES = 512 * 1024;
-const LOW_WATER_BYTES = 128 * 1024;
 const READY_TIMEOUT_MS = 60_000;
 
 export const TERMINAL_NAME = /^[A-Za-z0-9_-]{1,32}$/;
@@ -58,23 +56,7 @@ export async function serveTerminal(
   }
   const { stream } = terminal;
 
-  let pendingBytes = 0;
-  let paused = false;
-  stream.on('data', (chunk: Buffer) => {
-    if (socket.readyState !== socket.OPEN) return;
-    pendingBytes += chunk.length;
-    socket.send(chunk, { binary: true }, () => {
-      pendingBytes -= chunk.length;
-      if (paused && pendingBytes < LOW_WATER_BYTES) {
-        paused = false;
-        stream.resume();
-      }
-    });
-    if (!paused && pendingBytes > HIGH_WATER_BYTES) {
-      paused = true;
-      stream.pause();
-    }
-  });
+  pumpOutput(stream, socket);
   if (replay) {
     // A pre-opened terminal: what it drew so far, then live output at the browser's size.
     for (const chunk of replay) socket.send(chunk, { binary: true });
@@ -109,7 +91,7 @@ export async function serveTerminal(
   sendControl({ type: 'attached', name: request.name });
 }
 
-function toBuffer(data: RawData): Buffer {
+export function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
   return Buffer.from(data);

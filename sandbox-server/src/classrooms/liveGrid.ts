@@ -1,0 +1,62 @@
+// The instructor's view of a classroom: learners by steps, each cell passed, failed or
+// not tried, with each learner's sandbox state and points so far.
+import type { App } from '../app.js';
+import type { Classroom } from './classroomTypes.js';
+import { instructorClassroomView } from './classroomViews.js';
+import { exerciseKey, gradeLearners } from './grading.js';
+
+export type CellStatus = 'passed' | 'failed' | 'untried';
+
+export interface GridCell {
+  status: CellStatus;
+  tries: number;
+  points: number;
+  lastRanAt: string | null;
+}
+
+export async function liveGrid(app: App, classroom: Classroom) {
+  const [members, summaries, countedRuns] = await Promise.all([
+    app.classrooms.members(classroom.id),
+    app.classrooms.stepSummaries(classroom.id),
+    app.classrooms.countedRuns(classroom.id),
+  ]);
+  const points = new Map(classroom.exercises.map((exercise) => [exerciseKey(exercise.lesson, exercise.step), exercise.points]));
+  const columns = classroom.lessons.flatMap((lessonId) => {
+    const lesson = app.lessons.lesson(lessonId);
+    if (!lesson) return [];
+    return lesson.steps.map((step) => ({
+      lesson: lesson.id,
+      lessonTitle: lesson.title,
+      step: step.id,
+      stepTitle: step.title,
+      points: points.get(exerciseKey(lesson.id, step.id)) ?? null,
+    }));
+  });
+  const summaryOf = new Map(summaries.map((summary) => [`${summary.learnerId} ${exerciseKey(summary.lesson, summary.step)}`, summary]));
+  const grades = new Map(gradeLearners(classroom, members, countedRuns).map((grade) => [grade.learnerId, grade]));
+  const learners = members.map((member) => {
+    const grade = grades.get(member.learnerId)!;
+    const earned = new Map(grade.exercises.map((exercise) => [exerciseKey(exercise.lesson, exercise.step), exercise.points]));
+    const cells: Record<string, GridCell> = {};
+    for (const column of columns) {
+      const key = exerciseKey(column.lesson, column.step);
+      const summary = summaryOf.get(`${member.learnerId} ${key}`);
+      cells[key] = {
+        status: !summary ? 'untried' : summary.passed ? 'passed' : 'failed',
+        tries: summary?.tries ?? 0,
+        points: earned.get(key) ?? 0,
+        lastRanAt: summary?.lastRanAt ?? null,
+      };
+    }
+    const session = app.sessions.latestFor(member.learnerId);
+    return { ...member, sandbox: session?.state ?? 'none', cells, total: grade.total, maxTotal: grade.maxTotal };
+  });
+  return {
+    classroom: instructorClassroomView(classroom, members.length),
+    columns,
+    learners,
+    generatedAt: new Date().toISOString(),
+  };
+}
+
+export type LiveGrid = Awaited<ReturnType<typeof liveGrid>>;
