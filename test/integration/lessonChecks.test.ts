@@ -85,6 +85,27 @@ describe('lessons over the API', () => {
   });
 });
 
+describe('history checks', () => {
+  it('count only commands run since the lesson was opened in this session', async () => {
+    const own = await server.client.createSession();
+    await server.client.waitReady(own.id, own.token);
+    const call = (path: string) => server.client.request('POST', `/api/sessions/${own.id}/${path}`, own.token, { lesson: 'sample', step: 'version' });
+    const terminal = await server.client.openTerminal(own.id, own.token);
+    await terminal.waitFor('drydock');
+    // Typed before the lesson was opened (as in an earlier lesson): it does not count.
+    await terminal.run('docker version >/dev/null');
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await call('steps')).status).toBe(200);
+    const before = await (await call('checks')).json();
+    expect(before.passed).toBe(false);
+    expect(before.results[0].message).toMatch(/since you opened this lesson/);
+    await terminal.run('docker version >/dev/null');
+    expect((await (await call('checks')).json()).passed).toBe(true);
+    await terminal.close();
+    await server.client.deleteSession(own.id, own.token);
+  });
+});
+
 describe('workspace files over the API', () => {
   const files = (method: string, route: string, body?: unknown) => server.client.request(method, `/api/sessions/${session.id}/${route}`, session.token, body);
 

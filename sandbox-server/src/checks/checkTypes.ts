@@ -9,6 +9,9 @@ export interface CheckContext {
   exec(script: string, timeoutMs?: number): Promise<ExecResult>;
   /** GET on a port published in the sandbox. */
   httpGet(port: number, path: string, timeoutMs: number): Promise<{ status: number; body: string }>;
+  /** When the learner opened this lesson in this session (ms): commands typed before
+   * it, in another lesson, do not count for history checks. */
+  historySince?: number;
 }
 
 export interface Finding {

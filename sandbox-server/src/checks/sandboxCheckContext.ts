@@ -6,8 +6,9 @@ import type { CheckContext } from './checkTypes.js';
 
 export const WORKDIR = '/workspace';
 
-export function sandboxCheckContext(backend: SandboxBackend, sandbox: Sandbox): CheckContext {
+export function sandboxCheckContext(backend: SandboxBackend, sandbox: Sandbox, historySince?: number): CheckContext {
   return {
+    historySince,
     docker: backend.innerEngine(sandbox),
     exec: (script, timeoutMs = 10_000) => backend.exec(sandbox, ['bash', '-c', `cd ${WORKDIR} && ${script}`], timeoutMs),
     httpGet: (port, path, timeoutMs) => httpGet(sandbox.address, port, path, timeoutMs),

@@ -32,10 +32,28 @@ export async function checkHttp(spec: { port: number; path?: string; status?: nu
 
 export async function checkHistory(spec: { contains?: string; matches?: string }, context: CheckContext): Promise<Finding> {
   const result = await context.exec('cat /root/.bash_history 2>/dev/null', 5000);
-  const lines = result.output.split('\n');
+  const lines = commandsSince(result.output, context.historySince);
   const found = spec.matches ? lines.some((line) => new RegExp(spec.matches!).test(line)) : lines.some((line) => line.includes(spec.contains!));
   const what = spec.matches ? `a command matching /${spec.matches}/` : `\`${spec.contains}\``;
-  return found ? pass(`you ran ${what}`) : fail('not-run', `you have not run ${what} in a terminal yet`);
+  const when = context.historySince === undefined ? '' : ' since you opened this lesson';
+  return found ? pass(`you ran ${what}`) : fail('not-run', `you have not run ${what} in a terminal${when} yet`);
+}
+
+/** The history's commands, only those run at or after `sinceMs` when given. Bash stores
+ * each command's time as a `#<epoch seconds>` line before it (HISTTIMEFORMAT). */
+export function commandsSince(history: string, sinceMs?: number): string[] {
+  const commands: string[] = [];
+  const sinceS = sinceMs === undefined ? undefined : Math.floor(sinceMs / 1000) - 1;
+  let time: number | undefined;
+  for (const line of history.split('\n')) {
+    const stamp = /^#(\d{9,11})$/.exec(line);
+    if (stamp) {
+      time = Number(stamp[1]);
+      continue;
+    }
+    if (sinceS === undefined || (time !== undefined && time >= sinceS)) commands.push(line);
+  }
+  return commands;
 }
 
 export async function checkCommand(spec: { run: string; exitCode?: number; outputContains?: string }, context: CheckContext, timeoutMs: number): Promise<Finding> {

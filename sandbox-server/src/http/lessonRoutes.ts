@@ -45,7 +45,7 @@ export async function readySandbox(session: Session) {
 export async function runStepChecks(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const { lesson, step } = await requestedStep(app, req);
   const sandbox = await readySandbox(session);
-  const result = await runChecks(step.checks, sandboxCheckContext(app.backend, sandbox));
+  const result = await runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, session.lessonOpenedAt.get(lesson.id)));
   // Only the server records a result, from checks it ran itself, with what it found;
   // nothing else in the request body is read.
   const recorded = session.learnerId ? await recordCheckRun(app, session.learnerId, lesson, step, result, 'learner') : { counted: false };
@@ -55,6 +55,7 @@ export async function runStepChecks(app: App, session: Session, req: http.Incomi
 export async function openStep(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const { lesson, step } = await requestedStep(app, req);
   const sandbox = await readySandbox(session);
+  if (!session.lessonOpenedAt.has(lesson.id)) session.lessonOpenedAt.set(lesson.id, Date.now());
   const written = await writeFiles(app.backend, sandbox, step.files, false);
   sendJson(res, 200, { lesson: lesson.id, step: step.id, written });
 }

@@ -17,6 +17,8 @@ export interface Session {
   error?: string;
   /** The learner whose progress this session's passed checks count for. */
   learnerId?: string;
+  /** When each lesson was first opened in this session (history checks start there). */
+  lessonOpenedAt: Map<string, number>;
   /** Settles when the sandbox runs and its shell can be attached. */
   started: Promise<Sandbox>;
   /** Settles when the sandbox's Docker engine answers too (or rejects when it failed). */
@@ -95,6 +97,7 @@ export class SessionManager {
       id: newSessionId(),
       token: newToken(),
       learnerId,
+      lessonOpenedAt: new Map(),
       state: warm ? 'ready' : 'starting',
       createdAt: now,
       lastActiveAt: now,
