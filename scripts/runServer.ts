@@ -1,4 +1,5 @@
-// Serves until SIGINT/SIGTERM, then removes this server's sandboxes. A fault in one
+// Serves until SIGINT (Ctrl+C: removes this server's sandboxes) or SIGTERM (a restart or
+// deploy: running sessions stay, and the next start reattaches them). A fault in one
 // request's handling is logged; it never takes the server (and every learner) down.
 import type { DrydockConfig } from '../sandbox-server/src/config.js';
 import type { EngineChoice } from '../sandbox-server/src/setup/engineDaemon.js';
@@ -9,11 +10,11 @@ export async function runServer(config: DrydockConfig, engine: EngineChoice): Pr
   process.on('uncaughtException', (error) => console.error('uncaught exception:', error));
   const server = await startServer(config, engine);
   console.log(`\nDrydock is ready: ${server.url}\n`);
-  const shutdown = async () => {
-    console.log('stopping: removing sandboxes…');
-    await server.close();
+  const shutdown = async (keepSessions: boolean) => {
+    console.log(keepSessions ? 'stopping: sessions stay for the next start to reattach…' : 'stopping: removing sandboxes…');
+    await server.close({ keepSessions });
     process.exit(0);
   };
-  process.once('SIGINT', () => void shutdown());
-  process.once('SIGTERM', () => void shutdown());
+  process.once('SIGINT', () => void shutdown(false));
+  process.once('SIGTERM', () => void shutdown(true));
 }

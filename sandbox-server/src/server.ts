@@ -17,6 +17,7 @@ import { loadLessons } from './lessons/lessonLoader.js';
 import { LessonCatalog } from './lessons/lessonCatalog.js';
 import { openDatabase } from './store/database.js';
 import { ProgressStore } from './store/progressStore.js';
+import { SessionStore } from './store/sessionStore.js';
 import { ClassroomStore } from './store/classroomStore.js';
 import { ClassroomHub } from './classrooms/classroomHub.js';
 import { liveGrid, type LiveGrid } from './classrooms/liveGrid.js';
@@ -26,7 +27,8 @@ export const WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export interface RunningServer {
   app: App;
   url: string;
-  close(): Promise<void>;
+  /** keepSessions leaves running sessions for the next start to reattach. */
+  close(options?: { keepSessions?: boolean }): Promise<void>;
 }
 
 export async function startServer(config: DrydockConfig, engine: EngineChoice, onlyLessons?: string[]): Promise<RunningServer> {
@@ -35,9 +37,10 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
   const backend = await createBackend(config, engine);
   const database = await openDatabase(config);
   const preopenedTerminals = new PreopenedTerminals(backend);
-  const sessions = new SessionManager(backend, config, console.log, (sandbox) => preopenedTerminals.prepare(sandbox));
+  const sessions = new SessionManager(backend, config, console.log, (sandbox) => preopenedTerminals.prepare(sandbox), new SessionStore(database, config.instance));
   const openTerminals = new OpenTerminals();
   const progress = new ProgressStore(database);
+  sessions.onInterrupt((session, reason) => openTerminals.interruptAll(session, reason));
   sessions.onEnd((session, sandbox) => {
     openTerminals.closeAll(session);
     if (sandbox) preopenedTerminals.discard(sandbox.id);
@@ -78,13 +81,14 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
   return {
     app,
     url: `http://${shownHost}:${address.port}`,
-    async close() {
+    async close({ keepSessions = false } = {}) {
       server.closeAllConnections();
       const closed = new Promise((resolve) => server.close(resolve));
       mirror?.close();
       // Ending the sessions closes their terminal sockets, which the HTTP server no
       // longer tracks once upgraded; only then can it finish closing.
-      await sessions.stop();
+      if (keepSessions) openTerminals.closeEverything();
+      await sessions.stop({ keepSessions });
       await closed;
       app.hub.close();
       await database.close();

@@ -1,8 +1,6 @@
-// Limits over time and space: idle expiry, the global cap, and clean-up after a crash.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Limits over time and space: idle expiry, maximum lifetime and the global cap.
 import { afterAll, describe, expect, it } from 'vitest';
 import { hostEngine, startTestServer, type TestServer } from '../support/testServer.js';
-import { DrydockClient } from '../support/drydockClient.js';
 
 const servers: TestServer[] = [];
 afterAll(async () => {
@@ -60,46 +58,5 @@ describe('session limits', () => {
     const refused = await server.client.request('POST', '/api/sessions');
     expect(refused.status).toBe(503);
     expect((await refused.json()).error).toMatch(/full/);
-  });
-});
-
-describe('a server restart', () => {
-  function startServerProcess(env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; url: string }> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/serve.ts'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-    return new Promise((resolve, reject) => {
-      let output = '';
-      child.stdout!.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-        const match = /ready: (http:\/\/\S+)/.exec(output);
-        if (match) resolve({ child, url: match[1] });
-      });
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${output}`)));
-    });
-  }
-
-  it('removes the sandboxes a killed server left behind', async () => {
-    const env = { PORT: '0', HOST: '127.0.0.1', DRYDOCK_INSTANCE: `test-${process.pid}-restart`, DRYDOCK_WARM_POOL: '1' };
-    const first = await startServerProcess(env);
-    const client = new DrydockClient(first.url);
-    const session = await client.createSession();
-    await client.waitReady(session.id, session.token);
-    const { docker } = await hostEngine();
-    const labelled = async () =>
-      (await docker.listContainers({ all: true, filters: { label: [`drydock.instance=${env.DRYDOCK_INSTANCE}`] } })).map((c) => c.Id);
-    const before = await labelled();
-    expect(before.length).toBeGreaterThanOrEqual(1); // the session's sandbox (and the warm one)
-
-    first.child.kill('SIGKILL');
-    await new Promise((resolve) => first.child.once('exit', resolve));
-    expect(await labelled()).toEqual(expect.arrayContaining(before)); // a crash cleans nothing up
-
-    const second = await startServerProcess({ ...env, DRYDOCK_WARM_POOL: '0' });
-    try {
-      const after = await labelled();
-      expect(after.filter((id) => before.includes(id))).toEqual([]);
-    } finally {
-      second.child.kill('SIGTERM');
-      await new Promise((resolve) => second.child.once('exit', resolve));
-    }
   });
 });

@@ -8,11 +8,13 @@ import type Docker from 'dockerode';
 import { connectEngine } from './hostEngine.js';
 import { delegateCgroups, remappedRoot } from './cgroupDelegation.js';
 import { sandboxSeccompProfile } from './seccompProfile.js';
+import { watchSandboxStops } from './sandboxEvents.js';
 import type { ExecResult, Sandbox, SandboxBackend, SandboxState, TerminalStream } from './sandboxBackend.js';
 
 export const SANDBOX_LABEL = 'drydock.sandbox';
 const INSTANCE_LABEL = 'drydock.instance';
 const GENERATION_LABEL = 'drydock.generation';
+const ENGINE_RETURN_TIMEOUT_MS = 90_000;
 
 export interface DockerBackendOptions {
   image: string;
@@ -66,20 +68,55 @@ export class DockerSandboxBackend implements SandboxBackend {
       HostConfig: hostConfig,
     });
     try {
-      await container.start();
-      const info = await container.inspect();
-      const pid = info.State.Pid;
-      delegateCgroups(pid, o.userNamespaced ? remappedRoot() : { uid: 0, gid: 0 });
-      const address = info.NetworkSettings.Networks[o.network]?.IPAddress;
-      if (!address) throw new Error(`sandbox has no address on ${o.network}`);
-      const sandbox = { id: container.id, address };
-      this.innerEngines.set(container.id, { pid, docker: connectEngine(innerSocketPath(pid)) });
-      return sandbox;
+      return await this.startContainer(container);
     } catch (error) {
       await container.remove({ force: true, v: true }).catch(() => undefined);
       this.innerEngines.delete(container.id);
       throw error;
     }
+  }
+
+  /** Starts the container, hands it its cgroups, and learns its inner engine's socket. */
+  private async startContainer(container: Docker.Container): Promise<Sandbox> {
+    await container.start();
+    return this.attach(container, true);
+  }
+
+  private async attach(container: Docker.Container, delegate: boolean): Promise<Sandbox> {
+    const info = await container.inspect();
+    const pid = info.State.Pid;
+    if (!info.State.Running || !pid) throw new Error('the sandbox is not running');
+    if (delegate) delegateCgroups(pid, this.options.userNamespaced ? remappedRoot() : { uid: 0, gid: 0 });
+    const address = info.NetworkSettings.Networks[this.options.network]?.IPAddress;
+    if (!address) throw new Error(`sandbox has no address on ${this.options.network}`);
+    this.innerEngines.set(container.id, { pid, docker: connectEngine(innerSocketPath(pid)) });
+    return { id: container.id, address };
+  }
+
+  async restart(sandbox: Sandbox): Promise<Sandbox> {
+    this.innerEngines.delete(sandbox.id);
+    // The host engine may be the one restarting (it stops every sandbox): wait for it.
+    const deadline = Date.now() + ENGINE_RETURN_TIMEOUT_MS;
+    while (!(await this.docker.ping().then(() => true, () => false))) {
+      if (Date.now() > deadline) throw new Error('the Docker engine did not come back');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    // Its engine's data (/var/lib/docker) and the workspace survive in the container.
+    const container = this.docker.getContainer(sandbox.id);
+    if ((await container.inspect()).State.Running) return this.attach(container, true);
+    return this.startContainer(container);
+  }
+
+  async adopt(id: string): Promise<Sandbox | undefined> {
+    try {
+      return await this.attach(this.docker.getContainer(id), false);
+    } catch {
+      return undefined;
+    }
+  }
+
+  watchStops(onStop: (sandboxId: string) => void): () => void {
+    return watchSandboxStops(this.docker, { [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: this.options.instance }, onStop);
   }
 
   async waitUntilReady(sandbox: Sandbox): Promise<void> {
@@ -153,8 +190,9 @@ export class DockerSandboxBackend implements SandboxBackend {
       if (!info.State.Running) return { running: false, innerEngineUp: false };
       const innerEngineUp = await this.innerEngine(sandbox).ping().then(() => true, () => false);
       return { running: true, innerEngineUp };
-    } catch {
-      return { running: false, innerEngineUp: false };
+    } catch (error) {
+      const unreachable = (error as { statusCode?: number }).statusCode === undefined;
+      return { running: false, innerEngineUp: false, unreachable };
     }
   }
 
@@ -171,12 +209,12 @@ export class DockerSandboxBackend implements SandboxBackend {
     return known.docker;
   }
 
-  async removeLeftovers(): Promise<number> {
+  async removeLeftovers(keep: Set<string> = new Set()): Promise<number> {
     const labelled = await this.docker.listContainers({
       all: true,
       filters: { label: [SANDBOX_LABEL, `${INSTANCE_LABEL}=${this.options.instance}`] },
     });
-    const leftovers = labelled.filter((container) => container.Labels[GENERATION_LABEL] !== this.generation);
+    const leftovers = labelled.filter((container) => container.Labels[GENERATION_LABEL] !== this.generation && !keep.has(container.Id));
     await Promise.all(leftovers.map((leftover) => this.remove({ id: leftover.Id, address: '' })));
     return leftovers.length;
   }

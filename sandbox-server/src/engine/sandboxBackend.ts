@@ -11,6 +11,8 @@ export interface Sandbox {
 
 export interface SandboxState {
   running: boolean;
+  /** The engine could not be asked (it is restarting): nothing is known. */
+  unreachable?: boolean;
   innerEngineUp: boolean;
   memoryBytes?: number;
 }
@@ -38,6 +40,12 @@ export interface SandboxBackend {
   remove(sandbox: Sandbox): Promise<void>;
   /** The Docker engine inside the sandbox, for checks and port listings. */
   innerEngine(sandbox: Sandbox): Docker;
-  /** Removes every sandbox this backend ever made (labelled as Drydock's). */
-  removeLeftovers(): Promise<number>;
+  /** Starts a sandbox again after it stopped (its engine died); its data is kept. */
+  restart(sandbox: Sandbox): Promise<Sandbox>;
+  /** A running sandbox made by an earlier server process, found again (undefined if gone). */
+  adopt(id: string): Promise<Sandbox | undefined>;
+  /** Calls back when one of this server's sandboxes stops; follows the engine across restarts. */
+  watchStops(onStop: (sandboxId: string) => void): () => void;
+  /** Removes every sandbox this backend made (labelled as Drydock's) but those kept. */
+  removeLeftovers(keep?: Set<string>): Promise<number>;
 }

@@ -55,7 +55,7 @@ export async function runStepChecks(app: App, session: Session, req: http.Incomi
 export async function openStep(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const { lesson, step } = await requestedStep(app, req);
   const sandbox = await readySandbox(session);
-  if (!session.lessonOpenedAt.has(lesson.id)) session.lessonOpenedAt.set(lesson.id, Date.now());
+  app.sessions.openedLesson(session, lesson.id);
   const written = await writeFiles(app.backend, sandbox, step.files, false);
   sendJson(res, 200, { lesson: lesson.id, step: step.id, written });
 }

@@ -20,7 +20,7 @@ export async function createSession(app: App, res: http.ServerResponse, learnerI
     if (error instanceof CapacityError) throw new HttpError(503, error.message);
     throw error;
   }
-  sendJson(res, 201, { id: session.id, token: session.token, expiresAt: isoTime(app.sessions.expiresAt(session)), state: session.state });
+  sendJson(res, 201, { id: session.id, token: session.token!, expiresAt: isoTime(app.sessions.expiresAt(session)), state: session.state });
 }
 
 /** The session named in the path, if the request carries its token (404 either way, so ids leak nothing). */

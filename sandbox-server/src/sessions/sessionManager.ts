@@ -2,14 +2,18 @@
 // (idle timeout and maximum lifetime). The manager enforces the global cap,
 // hands out warm sandboxes first, and reaps what expired.
 import type { Sandbox, SandboxBackend } from '../engine/sandboxBackend.js';
-import { newSessionId, newToken, tokensMatch } from './tokens.js';
+import type { SessionRecords } from '../store/sessionStore.js';
+import { hashToken, newSessionId, newToken, tokenHashMatches } from './tokens.js';
 import { WarmPool } from './warmPool.js';
+import { restoreSessions } from './sessionRestore.js';
 
 export type SessionState = 'starting' | 'ready' | 'expired' | 'failed';
 
 export interface Session {
   id: string;
-  token: string;
+  /** The secret itself only in the process that made the session (to hand it out once). */
+  token?: string;
+  tokenHash: string;
   state: SessionState;
   createdAt: number;
   lastActiveAt: number;
@@ -23,6 +27,8 @@ export interface Session {
   started: Promise<Sandbox>;
   /** Settles when the sandbox's Docker engine answers too (or rejects when it failed). */
   ready: Promise<Sandbox>;
+  /** Times the sandbox was started again after it stopped on its own. */
+  restarts: number;
 }
 
 export interface SessionLimits {
@@ -36,18 +42,30 @@ export class CapacityError extends Error {}
 
 /** How long an ended session still answers GET with its final state. */
 const TOMBSTONE_MS = 60 * 60 * 1000;
+/** A sandbox that stops on its own is started again this many times, then reported failed. */
+const MAX_RESTARTS = 3;
+/** Activity is written down at most this often (it only moves expiry). */
+const PERSIST_ACTIVITY_MS = 30_000;
+const SWEEP_MS = 5000;
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
   private readonly pool: WarmPool;
   private reaper?: NodeJS.Timeout;
+  private sweeper?: NodeJS.Timeout;
+  private stopWatching?: () => void;
   private readonly endListeners: ((session: Session, sandbox: Sandbox | undefined) => void)[] = [];
+  private readonly interruptListeners: ((session: Session, reason: string) => void)[] = [];
+  private readonly persistedActivity = new Map<string, number>();
+  /** Sessions found lost (their sandbox gone) since start, for the operator. */
+  lost = 0;
 
   constructor(
     readonly backend: SandboxBackend,
     private readonly limits: SessionLimits,
     private readonly log: (message: string) => void = console.log,
     prepareWarm?: (sandbox: Sandbox) => Promise<void>,
+    private readonly records?: SessionRecords,
   ) {
     this.pool = new WarmPool(
       backend,
@@ -59,18 +77,36 @@ export class SessionManager {
   }
 
   async start(): Promise<void> {
-    const removed = await this.backend.removeLeftovers();
+    // Sessions of an earlier run whose sandboxes still run are taken back (their tokens
+    // keep working); every other labelled sandbox is a leftover and goes.
+    const restored = this.records ? await restoreSessions(this.records, this.backend, this.limits, this.log) : [];
+    for (const session of restored) this.sessions.set(session.id, session);
+    const removed = await this.backend.removeLeftovers(new Set(restored.map((session) => session.sandbox!.id)));
+    if (restored.length > 0) this.log(`reattached ${restored.length} session(s) from an earlier run`);
     if (removed > 0) this.log(`removed ${removed} sandbox(es) left over from an earlier run`);
     this.pool.fill();
     const reapEveryMs = Math.max(250, Math.min(5000, this.limits.idleTimeoutMs / 4));
     this.reaper = setInterval(() => void this.reap(), reapEveryMs);
     this.reaper.unref();
+    this.stopWatching = this.backend.watchStops((sandboxId) => void this.sandboxStopped(sandboxId));
+    this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
+    this.sweeper.unref();
   }
 
-  async stop(): Promise<void> {
+  /** Ends every session and removes its sandbox; with keepSessions, leaves running
+   * sessions for the next start to reattach (a restart or deploy). */
+  async stop({ keepSessions = false } = {}): Promise<void> {
     clearInterval(this.reaper);
+    clearInterval(this.sweeper);
+    this.stopWatching?.();
     await this.pool.drain();
+    if (keepSessions && this.records) return;
     await Promise.all([...this.sessions.values()].map((session) => this.end(session, 'expired')));
+  }
+
+  /** Called when a session's terminals must let go (its sandbox is restarting). */
+  onInterrupt(listener: (session: Session, reason: string) => void): void {
+    this.interruptListeners.push(listener);
   }
 
   onEnd(listener: (session: Session, sandbox: Sandbox | undefined) => void): void {
@@ -93,9 +129,12 @@ export class SessionManager {
     }
     const now = Date.now();
     const warm = this.pool.take();
+    const token = newToken();
     const session: Session = {
       id: newSessionId(),
-      token: newToken(),
+      token,
+      tokenHash: hashToken(token),
+      restarts: 0,
       learnerId,
       lessonOpenedAt: new Map(),
       state: warm ? 'ready' : 'starting',
@@ -109,7 +148,31 @@ export class SessionManager {
     session.started.catch(() => undefined);
     session.ready.catch(() => undefined);
     this.sessions.set(session.id, session);
+    void session.started.then(() => this.persist(session), () => undefined);
     return session;
+  }
+
+  private async persist(session: Session): Promise<void> {
+    if (!this.records || !session.sandbox || (session.state !== 'ready' && session.state !== 'starting')) return;
+    this.persistedActivity.set(session.id, session.lastActiveAt);
+    await this.records
+      .save({
+        id: session.id,
+        tokenHash: session.tokenHash,
+        learnerId: session.learnerId,
+        sandboxId: session.sandbox.id,
+        createdAt: session.createdAt,
+        lastActiveAt: session.lastActiveAt,
+        lessonOpenedAt: Object.fromEntries(session.lessonOpenedAt),
+      })
+      .catch((error: Error) => this.log(`saving session ${session.id}: ${error.message}`));
+  }
+
+  /** The learner opened a lesson: history checks for it count from now on. */
+  openedLesson(session: Session, lessonId: string): void {
+    if (session.lessonOpenedAt.has(lessonId)) return;
+    session.lessonOpenedAt.set(lessonId, Date.now());
+    void this.persist(session);
   }
 
   /** Sets the session's `started` and `ready` promises to a sandbox made for it. */
@@ -134,9 +197,9 @@ export class SessionManager {
       return sandbox;
     } catch (error) {
       if (session.state === 'starting') {
-        session.state = 'failed';
         session.error = (error as Error).message;
         this.log(`session ${session.id} failed to start: ${session.error}`);
+        await this.end(session, 'failed');
       }
       throw error;
     }
@@ -158,11 +221,15 @@ export class SessionManager {
   /** The session, if the token is its own. */
   authorize(id: string, token: string | undefined): Session | undefined {
     const session = this.sessions.get(id);
-    return session && tokensMatch(session.token, token) ? session : undefined;
+    return session && tokenHashMatches(session.tokenHash, token) ? session : undefined;
   }
 
   touch(session: Session): void {
     session.lastActiveAt = Date.now();
+    if (this.records && session.lastActiveAt - (this.persistedActivity.get(session.id) ?? 0) > PERSIST_ACTIVITY_MS) {
+      this.persistedActivity.set(session.id, session.lastActiveAt);
+      void this.records.touch(session.id, session.lastActiveAt).catch(() => undefined);
+    }
   }
 
   expiresAt(session: Session): number {
@@ -185,9 +252,52 @@ export class SessionManager {
     session.state = state;
     const sandbox = session.sandbox;
     session.sandbox = undefined;
+    this.persistedActivity.delete(session.id);
+    await this.records?.remove(session.id).catch((error: Error) => this.log(`forgetting session ${session.id}: ${error.message}`));
     for (const listener of this.endListeners) listener(session, sandbox);
     if (sandbox) await this.backend.remove(sandbox).catch((error: Error) => this.log(`removing sandbox: ${error.message}`));
     this.pool.fill();
+  }
+
+  /** A sandbox stopped on its own (its engine died, out of memory, the host engine
+   * restarted): start it again with its data, or report the session failed. */
+  private async sandboxStopped(sandboxId: string): Promise<void> {
+    const session = [...this.sessions.values()].find((candidate) => candidate.sandbox?.id === sandboxId && candidate.state === 'ready');
+    if (!session) return;
+    const sandbox = session.sandbox!;
+    const reason = "the sandbox stopped (its Docker engine exited); it is starting again with your images, containers and files";
+    this.log(`session ${session.id}: ${reason}`);
+    session.state = 'starting';
+    session.error = reason;
+    for (const listener of this.interruptListeners) listener(session, reason);
+    session.restarts += 1;
+    session.started = (async () => {
+      if (session.restarts > MAX_RESTARTS) throw new Error(`the sandbox stopped ${session.restarts} times`);
+      const restarted = await this.backend.restart(sandbox);
+      if (session.state !== 'starting') throw new Error(`session ${session.state} while restarting`);
+      session.sandbox = restarted;
+      return restarted;
+    })();
+    session.ready = this.whenReady(session);
+    session.started.catch(() => undefined);
+    try {
+      await session.ready;
+      session.error = undefined;
+      this.log(`session ${session.id}: sandbox restarted`);
+    } catch (error) {
+      this.lost += 1;
+      session.error = `the sandbox stopped and could not be started again: ${(error as Error).message}. Start a new one.`;
+    }
+  }
+
+  /** Catches stops the event stream missed (e.g. while the host engine restarted). */
+  private async sweep(): Promise<void> {
+    for (const session of [...this.sessions.values()]) {
+      if (session.state !== 'ready' || !session.sandbox) continue;
+      const state = await this.backend.inspect(session.sandbox);
+      if (state.unreachable) return; // the engine is away: nothing can be judged now
+      if (!state.running) await this.sandboxStopped(session.sandbox.id);
+    }
   }
 
   private async reap(): Promise<void> {

@@ -15,3 +15,12 @@ export function tokensMatch(expected: string, given: string | undefined): boolea
   const b = Buffer.from(given);
   return a.length === b.length && crypto.timingSafeEqual(a, b);
 }
+
+/** Tokens are kept only as hashes once written down, like passwords. */
+export function hashToken(token: string): string {
+  return crypto.createHash('sha256').update(token).digest('hex');
+}
+
+export function tokenHashMatches(expectedHash: string, given: string | undefined): boolean {
+  return given !== undefined && tokensMatch(expectedHash, hashToken(given));
+}

@@ -81,4 +81,20 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX broadcasts_classroom ON broadcasts (classroom_id, sent_at);
     `,
   },
+  {
+    version: 3,
+    sql: `
+      CREATE TABLE sandbox_sessions (
+        id TEXT PRIMARY KEY,
+        instance TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        learner_id TEXT,
+        sandbox_id TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        last_active_at BIGINT NOT NULL,
+        lessons_opened TEXT NOT NULL
+      );
+      CREATE INDEX sandbox_sessions_instance ON sandbox_sessions (instance);
+    `,
+  },
 ];

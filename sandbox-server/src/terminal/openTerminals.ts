@@ -23,6 +23,20 @@ export class OpenTerminals {
     }
   }
 
+  /** The sandbox is restarting: tell each terminal why and close it so it reconnects
+   * (the connection waits until the sandbox runs again). */
+  interruptAll(session: Session, reason: string): void {
+    for (const socket of this.bySession.get(session.id) ?? []) {
+      socket.send(JSON.stringify({ type: 'error', message: reason }));
+      socket.close(1012, 'sandbox restarting');
+    }
+  }
+
+  /** The server is going away but the sessions stay: browsers reconnect to the next one. */
+  closeEverything(): void {
+    for (const sockets of this.bySession.values()) for (const socket of sockets) socket.close(1012, 'server restarting');
+  }
+
   count(): number {
     let total = 0;
     for (const sockets of this.bySession.values()) total += sockets.size;

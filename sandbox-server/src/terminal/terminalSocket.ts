@@ -63,7 +63,14 @@ export async function serveTerminal(
     void terminal.resize(request.cols, request.rows);
     stream.resume();
   }
-  stream.on('end', () => {
+  stream.on('end', async () => {
+    // The shell ended because the whole sandbox stopped: say so; the server starts it
+    // again and the browser's reconnect waits for it.
+    if (await sandboxStopping(session, backend)) {
+      sendControl({ type: 'error', message: 'The sandbox stopped (its Docker engine exited); it is starting again with your files, images and volumes…' });
+      socket.close(1012, 'sandbox restarting');
+      return;
+    }
     sendControl({ type: 'exit' });
     socket.close(1000, 'terminal ended');
   });
@@ -89,6 +96,18 @@ export async function serveTerminal(
   socket.on('close', () => stream.destroy());
   socket.on('error', () => stream.destroy());
   sendControl({ type: 'attached', name: request.name });
+}
+
+/** Whether the sandbox is going down (the engine's view lags a moment behind the shell's end). */
+async function sandboxStopping(session: Session, backend: SandboxBackend): Promise<boolean> {
+  const sandbox = session.sandbox;
+  for (let attempt = 0; attempt < 10 && sandbox; attempt += 1) {
+    if (session.state === 'starting') return true;
+    const state = await backend.inspect(sandbox);
+    if (!state.running && !state.unreachable) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
 }
 
 export function toBuffer(data: RawData): Buffer {
