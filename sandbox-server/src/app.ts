@@ -10,6 +10,7 @@ import type { ProgressStore } from './store/progressStore.js';
 import type { ClassroomStore } from './store/classroomStore.js';
 import type { ClassroomHub } from './classrooms/classroomHub.js';
 import type { LiveGrid } from './classrooms/liveGrid.js';
+import type { RateLimiter } from './http/rateLimiter.js';
 
 export interface App {
   config: DrydockConfig;
@@ -24,4 +25,5 @@ export interface App {
   progress: ProgressStore;
   classrooms: ClassroomStore;
   hub: ClassroomHub<LiveGrid>;
+  limiter: RateLimiter;
 }

@@ -56,6 +56,12 @@ export interface DrydockConfig {
   databaseUrl?: string;
   /** When set (DRYDOCK_INSTRUCTOR_KEY), creating a classroom needs it as a bearer token. */
   instructorKey?: string;
+  /** Creations (sessions, joins, classrooms) one learner may start per minute, at most. */
+  rateLimitLearnerPerMinute: number;
+  /** Creations one client address may start per minute (a classroom behind one NAT fits). */
+  rateLimitAddressPerMinute: number;
+  /** Behind a reverse proxy: take the client's address from X-Forwarded-For. */
+  trustProxy: boolean;
 }
 
 export function loadConfig(): DrydockConfig {
@@ -90,6 +96,9 @@ export function loadConfig(): DrydockConfig {
     databaseFile: path.resolve(textSetting('DRYDOCK_DATABASE_FILE', path.join(dataDir, 'drydock.sqlite'))),
     databaseUrl: process.env.DATABASE_URL || undefined,
     instructorKey: process.env.DRYDOCK_INSTRUCTOR_KEY || undefined,
+    rateLimitLearnerPerMinute: numberSetting('DRYDOCK_RATE_LEARNER_PER_MIN', 6),
+    rateLimitAddressPerMinute: numberSetting('DRYDOCK_RATE_ADDRESS_PER_MIN', 120),
+    trustProxy: process.env.DRYDOCK_TRUST_PROXY === '1',
     lessonsDir: path.resolve(textSetting('DRYDOCK_LESSONS_DIR', path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons'))),
   };
 }

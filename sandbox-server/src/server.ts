@@ -18,6 +18,7 @@ import { LessonCatalog } from './lessons/lessonCatalog.js';
 import { openDatabase } from './store/database.js';
 import { ProgressStore } from './store/progressStore.js';
 import { SessionStore } from './store/sessionStore.js';
+import { RateLimiter } from './http/rateLimiter.js';
 import { ClassroomStore } from './store/classroomStore.js';
 import { ClassroomHub } from './classrooms/classroomHub.js';
 import { liveGrid, type LiveGrid } from './classrooms/liveGrid.js';
@@ -57,6 +58,7 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     lessons,
     progress,
     classrooms: new ClassroomStore(database, progress),
+    limiter: new RateLimiter(),
     hub: new ClassroomHub<LiveGrid>(async (classroomId) => {
       const classroom = await app.classrooms.byId(classroomId);
       return classroom && liveGrid(app, classroom);

@@ -14,6 +14,7 @@ import { handleLearnerRequest, knownLearner } from './learnerRoutes.js';
 import { CLASSROOM_PATH, createClassroom, handleJoin } from './classroomRoutes.js';
 import { handleInstructorRequest, instructorClassroom, memberSession } from './instructorRoutes.js';
 import { watchTerminal } from '../terminal/watchTerminal.js';
+import { limitCreation, RateLimitError } from './rateLimiter.js';
 import { LESSON_ASSETS_PATH } from '../lessons/lessonRenderer.js';
 import { proxyUpgrade } from '../proxy/portProxy.js';
 import { serveTerminal, TERMINAL_NAME } from '../terminal/terminalSocket.js';
@@ -25,6 +26,7 @@ export function createHttpServer(app: App): http.Server {
   const terminals = new WebSocketServer({ noServer: true, maxPayload: TERMINAL_MAX_FRAME });
   const server = http.createServer((req, res) => {
     handleRequest(app, req, res).catch((error: unknown) => {
+      if (error instanceof RateLimitError && !res.headersSent) res.setHeader('retry-after', String(error.retryAfterS));
       if (error instanceof HttpError) return sendError(res, error.status, error.message);
       console.error(`${req.method} ${req.url}:`, error);
       sendError(res, 500, `internal error: ${(error as Error).message}`);
@@ -59,17 +61,25 @@ async function handleRequest(app: App, req: http.IncomingMessage, res: http.Serv
   }
   if (path === '/api/sessions') {
     if (req.method !== 'POST') throw new HttpError(405, 'use POST to create a session');
-    return createSession(app, res, await knownLearner(app, req));
+    const learnerId = await knownLearner(app, req);
+    limitCreation(app.limiter, app.config, req, learnerId);
+    return createSession(app, res, learnerId);
   }
   const sessionMatch = SESSION_PATH.exec(path);
   if (sessionMatch) return handleSessionRequest(app, req, res, url, sessionMatch[1], sessionMatch[2] ?? '');
   if (path === '/api/lessons' || path.startsWith('/api/lessons/')) return handleLessonRequest(app, req, res, path);
   if (path === '/api/me' || path === '/api/me/events' || path === '/api/progress' || path.startsWith('/api/progress/')) return handleLearnerRequest(app, req, res, url);
-  if (path === '/api/classrooms') return createClassroom(app, req, res, url);
+  if (path === '/api/classrooms') {
+    if (req.method === 'POST') limitCreation(app.limiter, app.config, req);
+    return createClassroom(app, req, res, url);
+  }
   const classroomMatch = CLASSROOM_PATH.exec(path);
   if (classroomMatch) {
     const rest = classroomMatch[2] ?? '';
-    if (rest === 'join') return handleJoin(app, req, res, classroomMatch[1]);
+    if (rest === 'join') {
+      if (req.method === 'POST') limitCreation(app.limiter, app.config, req);
+      return handleJoin(app, req, res, classroomMatch[1]);
+    }
     return handleInstructorRequest(app, req, res, url, classroomMatch[1], rest);
   }
   if (path.startsWith('/api/')) throw new HttpError(404, `no such route: ${req.method} ${path}`);
