@@ -149,6 +149,7 @@ describe("Drydock's engine restarting", () => {
     await shell.close();
     const health = await (await fetch(`${server.url}/api/health`)).json();
     expect(health.ok).toBe(true);
+    expect(health.sessions).toMatchObject({ live: 1, lost: 0 }); // restarted, not lost
 
     // The sandbox network's isolation survived the engine's restart.
     const box = server.app.sessions.get(session.id)!.sandbox!;

@@ -95,16 +95,21 @@ export class DockerSandboxBackend implements SandboxBackend {
 
   async restart(sandbox: Sandbox): Promise<Sandbox> {
     this.innerEngines.delete(sandbox.id);
-    // The host engine may be the one restarting (it stops every sandbox): wait for it.
+    // The host engine may be the one restarting (it stops every sandbox): it answers
+    // while it shuts down and fails starts until it is up again, so keep trying.
     const deadline = Date.now() + ENGINE_RETURN_TIMEOUT_MS;
-    while (!(await this.docker.ping().then(() => true, () => false))) {
-      if (Date.now() > deadline) throw new Error('the Docker engine did not come back');
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    // Its engine's data (/var/lib/docker) and the workspace survive in the container.
     const container = this.docker.getContainer(sandbox.id);
-    if ((await container.inspect()).State.Running) return this.attach(container, true);
-    return this.startContainer(container);
+    for (;;) {
+      try {
+        // Its engine's data (/var/lib/docker) and the workspace survive in the container.
+        if ((await container.inspect()).State.Running) return await this.attach(container, true);
+        return await this.startContainer(container);
+      } catch (error) {
+        if ((error as { statusCode?: number }).statusCode === 404) throw new Error('the sandbox is gone');
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      }
+    }
   }
 
   async adopt(id: string): Promise<Sandbox | undefined> {

@@ -16,7 +16,7 @@ export async function health(app: App) {
     engine,
     images,
     mirror,
-    sessions: { live: app.sessions.liveCount(), max: app.config.maxSessions, warm: app.sessions.warmAvailable },
+    sessions: { live: app.sessions.liveCount(), max: app.config.maxSessions, warm: app.sessions.warmAvailable, lost: app.sessions.lost },
     ...(notReady.length ? { notReady } : {}),
   };
 }
