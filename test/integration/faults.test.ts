@@ -59,6 +59,7 @@ describe('the server killed and started again', () => {
     try {
       const again = new DrydockClient(second.url);
       expect(second.output()).toMatch(/reattached 1 session/);
+      expect(second.output()).toContain(`session ${lost.id} lost: its sandbox is gone`);
       const session = await again.session(kept.id, kept.token);
       expect(session).toMatchObject({ status: 200, body: { state: 'ready' } });
       expect((await again.session(kept.id, 'not-the-token')).status).toBe(404);

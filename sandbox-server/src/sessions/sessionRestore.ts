@@ -12,6 +12,7 @@ export async function restoreSessions(records: SessionRecords, backend: SandboxB
     const expired = now >= Math.min(record.createdAt + limits.maxLifetimeMs, record.lastActiveAt + limits.idleTimeoutMs);
     const sandbox = expired ? undefined : await backend.adopt(record.sandboxId);
     if (!sandbox) {
+      if (!expired) log(`session ${record.id} lost: its sandbox is gone`);
       await records.remove(record.id);
       continue;
     }
