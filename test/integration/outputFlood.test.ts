@@ -1,5 +1,6 @@
-// A terminal flooding output, read fast or not read at all, must neither freeze the
-// server nor grow its memory without bound, nor kill the session.
+// A terminal flooding output, read fast or not read at all, and a huge paste flooding
+// input, must neither freeze the server nor grow its memory without bound, nor kill
+// the session.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 import type { CreatedSession } from '../support/drydockClient.js';
@@ -59,5 +60,30 @@ describe('an output flood', () => {
     slow.type('\x03');
     expect(await slow.run('echo resumed-ok', 30_000)).toContain('resumed-ok');
     await slow.close();
+  });
+
+  it('takes a huge paste at the shell\'s pace, with bounded memory', async () => {
+    const paste = await server.client.openTerminal(session.id, session.token, 'paste');
+    await paste.waitFor('drydock');
+    const totalBytes = 16 * 1024 * 1024;
+    // Raw mode, so the line discipline passes every byte to head, which stops at the total.
+    paste.type(`stty raw -echo; head -c ${totalBytes} > /tmp/paste; stty sane; echo "pasted=$(stat -c %s /tmp/paste)"\r`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    for (let sent = 0; sent < totalBytes; sent += chunk.length) {
+      paste.socket.send(chunk, { binary: true });
+      // The client's own buffer may fill; what matters is the server's memory.
+      if (paste.socket.bufferedAmount > 8 * 1024 * 1024) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await paste.waitFor(`pasted=${totalBytes}`, 120_000);
+    clearInterval(sampler);
+    const growthMb = (peak - before) / 1024 / 1024;
+    console.log(`huge paste: ${totalBytes / 1024 / 1024} MiB through the terminal, server RSS peak growth ${growthMb.toFixed(1)} MiB`);
+    expect(growthMb).toBeLessThan(100);
+    expect(await paste.run('echo after-paste-ok', 30_000)).toContain('after-paste-ok');
+    await paste.close();
   });
 });
