@@ -8,6 +8,7 @@ import { ensureWebBuilt } from './webBuild.js';
 import { run } from '../sandbox-server/src/setup/run.js';
 import { step } from '../sandbox-server/src/setup/progress.js';
 import { CHROMIUM } from '../test/support/browser.js';
+import { ensurePostgres } from '../test/support/postgresServer.js';
 
 const REPORT = 'test-artifacts/vitest.json';
 
@@ -26,6 +27,7 @@ try {
   await ensureWebBuilt();
   await step('type-checking', () => run('npx', ['tsc', '--noEmit', '-p', '.']));
   await step('Chromium for the browser tests', ensureChromium);
+  await step('PostgreSQL for the store tests', ensurePostgres);
 } catch (error) {
   console.error(`\nSet-up for the tests failed: ${(error as Error).message}`);
   console.log('0 passed, 1 failed');
