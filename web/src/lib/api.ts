@@ -90,6 +90,8 @@ export interface LessonStep {
 
 export interface LessonDetail extends LessonSummary {
   introHtml: string;
+  /** False when the learner's instructor hid the Run buttons. */
+  runButtons: boolean;
   steps: LessonStep[];
 }
 
@@ -114,7 +116,9 @@ async function sessionPost<T>(ref: SessionRef, path: string, body: unknown): Pro
   return answer<T>(response);
 }
 
-export function runChecks(ref: SessionRef, lesson: string, step: string): Promise<StepResult> {
+export type CheckAnswer = StepResult & { recorded?: { counted: boolean; classroom?: string; reason?: string } };
+
+export function runChecks(ref: SessionRef, lesson: string, step: string): Promise<CheckAnswer> {
   return sessionPost(ref, 'checks', { lesson, step });
 }
 

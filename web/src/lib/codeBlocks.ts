@@ -12,13 +12,14 @@ function button(label: string, text: string, onClick: () => void): HTMLButtonEle
   return element;
 }
 
-export function enhanceCodeBlocks(root: HTMLElement, onNoTerminal: () => void): void {
+export function enhanceCodeBlocks(root: HTMLElement, onNoTerminal: () => void, { run = true } = {}): void {
   for (const block of root.querySelectorAll<HTMLElement>('.code-block')) {
     if (block.querySelector('.code-actions')) continue;
     const actions = document.createElement('div');
     actions.className = 'code-actions';
     const command = block.dataset.run;
-    if (command !== undefined) {
+    // An instructor may hide Run in a classroom: learners type the commands themselves.
+    if (command !== undefined && run) {
       actions.append(
         button('Run', '▶ Run', () => {
           if (!typeIntoTerminal(command.replace(/\n/g, '\r') + '\r')) onNoTerminal();
