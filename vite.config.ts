@@ -17,7 +17,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', root: '.', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: { name: 'unit', root: '.', include: ['test/unit/**/*.test.ts'], environment: 'node', sequence: { groupOrder: 0 } },
       },
       {
         extends: true,
@@ -29,11 +29,13 @@ export default defineConfig({
           testTimeout: 120_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          // One project after another: some integration tests restart Drydock's engine.
+          sequence: { groupOrder: 1 },
         },
       },
       {
         extends: true,
-        test: { name: 'browser', root: '.', include: ['test/browser/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false },
+        test: { name: 'browser', root: '.', include: ['test/browser/**/*.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 300_000, fileParallelism: false, sequence: { groupOrder: 2 } },
       },
     ],
   },
