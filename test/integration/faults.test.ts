@@ -83,10 +83,7 @@ describe('a sandbox whose engine dies', () => {
   it('is started again with its images, volumes and files; the learner is told and reconnects', async () => {
     const server = await startTestServer();
     servers.push(server);
-    const session = await server.client.createSession();
-    await server.client.waitReady(session.id, session.token);
-    const terminal = await server.client.openTerminal(session.id, session.token);
-    await terminal.waitFor('drydock');
+    const { session, terminal } = await server.client.readyShell();
     await terminal.run('docker volume create keepme >/dev/null && echo saved > /workspace/kept.txt && docker pull -q busybox >/dev/null');
     const closed = new Promise<number>((resolve) => terminal.socket.once('close', (code) => resolve(code)));
     // PID 1 in the sandbox is its dockerd: stop it the way a learner could.
@@ -108,10 +105,7 @@ describe('a dropped connection', () => {
   it('leaves the command running; the reconnect shows what it printed meanwhile', async () => {
     const server = await startTestServer();
     servers.push(server);
-    const session = await server.client.createSession();
-    await server.client.waitReady(session.id, session.token);
-    const terminal = await server.client.openTerminal(session.id, session.token);
-    await terminal.waitFor('drydock');
+    const { session, terminal } = await server.client.readyShell();
     terminal.type('for i in 1 2 3 4 5 6; do echo tick-$i; sleep 0.5; done; echo "loop finished $((6*7))"\r');
     await terminal.waitFor('tick-1');
     terminal.socket.terminate(); // no close handshake: the network just went away
@@ -132,10 +126,7 @@ describe("Drydock's engine restarting", () => {
     if (!engine.ownEngine || !fs.existsSync(pidFile)) return;
     const server = await startTestServer();
     servers.push(server);
-    const session = await server.client.createSession();
-    await server.client.waitReady(session.id, session.token);
-    const terminal = await server.client.openTerminal(session.id, session.token);
-    await terminal.waitFor('drydock');
+    const { session, terminal } = await server.client.readyShell();
     await terminal.run('echo before-restart > /workspace/engine.txt');
     await terminal.close();
 

@@ -52,6 +52,15 @@ export class DrydockClient {
   openTerminal(id: string, token: string, name = 'main'): Promise<TerminalClient> {
     return TerminalClient.open(this.terminalUrl(id, token, name));
   }
+
+  /** A new session, ready, with its main terminal at the prompt. */
+  async readyShell(): Promise<{ session: CreatedSession; terminal: TerminalClient }> {
+    const session = await this.createSession();
+    await this.waitReady(session.id, session.token);
+    const terminal = await this.openTerminal(session.id, session.token);
+    await terminal.waitFor('drydock');
+    return { session, terminal };
+  }
 }
 
 /** A terminal WebSocket that collects output and can wait for text to appear. */

@@ -2,68 +2,17 @@
 // events, and everything an instructor does with the classroom's token.
 import type { StepResult } from '../api';
 
-export type ClassroomState = 'scheduled' | 'open' | 'closed';
+// The shapes are the server's own types: one definition for both ends of the API.
+import type { ClassroomSettings, ClassroomState } from '../../../../sandbox-server/src/classrooms/classroomTypes';
+import type { LiveGrid } from '../../../../sandbox-server/src/classrooms/liveGrid';
+import type { publicClassroomView, learnerClassroomView } from '../../../../sandbox-server/src/classrooms/classroomViews';
+export type { ClassroomState, Exercise } from '../../../../sandbox-server/src/classrooms/classroomTypes';
 
-export interface Exercise {
-  lesson: string;
-  step: string;
-  points: number;
-}
-
-export interface PublicClassroom {
-  name: string;
-  code: string;
-  state: ClassroomState;
-  opensAt: string;
-  closesAt: string;
-  graded: boolean;
-  seatsLeft: number;
-}
-
-export interface LearnerClassroom {
-  id: string;
-  code: string;
-  name: string;
-  displayName: string;
-  graded: boolean;
-  allowRun: boolean;
-  lessons: string[];
-  opensAt: string;
-  closesAt: string;
-  state: ClassroomState;
-}
-
-export interface Classroom {
-  id: string;
-  code: string;
-  name: string;
-  lessons: string[];
-  exercises: Exercise[];
-  graded: boolean;
-  allowRun: boolean;
-  maxLearners: number;
-  opensAt: string;
-  closesAt: string;
-  learnerCount: number;
-  state: ClassroomState;
-}
-
-export type CellStatus = 'passed' | 'failed' | 'untried';
-
-export interface Grid {
-  classroom: Classroom;
-  columns: { lesson: string; lessonTitle: string; step: string; stepTitle: string; points: number | null }[];
-  learners: {
-    learnerId: string;
-    name: string;
-    joinedAt: string;
-    sandbox: 'none' | 'starting' | 'ready' | 'expired' | 'failed';
-    cells: Record<string, { status: CellStatus; tries: number; points: number; lastRanAt: string | null }>;
-    total: number;
-    maxTotal: number;
-  }[];
-  generatedAt: string;
-}
+export type PublicClassroom = ReturnType<typeof publicClassroomView>;
+export type LearnerClassroom = ReturnType<typeof learnerClassroomView>;
+export type Classroom = ClassroomSettings & { id: string; code: string; createdAt: string; learnerCount: number; state: ClassroomState };
+export type Grid = LiveGrid;
+export type CellStatus = Grid['learners'][number]['cells'][string]['status'];
 
 export interface Broadcast {
   message: string;
