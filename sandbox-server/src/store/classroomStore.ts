@@ -51,6 +51,14 @@ export class JoinRefused extends Error {
   }
 }
 
+let runSequence = 0;
+
+/** Run ids sort in the order this process recorded them, so runs in one millisecond keep their order. */
+function runId(): string {
+  runSequence += 1;
+  return `${String(runSequence).padStart(10, '0')}-${randomId(6)}`;
+}
+
 // No 0/O or 1/I/L: codes are read aloud and typed from a projector.
 const CODE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
 const CODE_LENGTH = 6;
@@ -184,7 +192,7 @@ export class ClassroomStore {
     await this.db.run(
       `INSERT INTO check_runs (id, learner_id, classroom_id, lesson_id, step_id, passed, points, max_points, evidence, ran_by, counted, ran_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [randomId(12), run.learnerId, run.classroomId ?? null, run.lesson, run.step, run.passed, run.points, run.maxPoints, JSON.stringify(run.evidence), run.ranBy, run.counted, run.ranAt],
+      [runId(), run.learnerId, run.classroomId ?? null, run.lesson, run.step, run.passed, run.points, run.maxPoints, JSON.stringify(run.evidence), run.ranBy, run.counted, run.ranAt],
     );
   }
 
