@@ -1,0 +1,113 @@
+// `npm run bench:load`: how many learners this machine holds at once. Learners arrive in
+// waves, each doing a typical lesson step for real (sandbox, terminal, solution, Check)
+// and keeping their sandbox; the ramp stops at the first wave that fails, when the
+// host's free memory falls below a floor, when starting takes too long, or at --max.
+// At the load reached, everyone's checks run again at once (check latency under load,
+// and proof that no session lost its state). Writes bench/load-results.json.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfig } from '../sandbox-server/src/config.js';
+import { loadLessons } from '../sandbox-server/src/lessons/lessonLoader.js';
+import { startTestServer } from '../test/support/testServer.js';
+import { MemorySampler } from './memorySampler.js';
+import { runLearner, type LearnerResult } from './simulatedLearner.js';
+import { round, summarize } from './stats.js';
+
+const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load-results.json');
+
+function option(name: string, fallback: string): string {
+  const index = process.argv.indexOf(`--${name}`);
+  return index >= 0 ? process.argv[index + 1] : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
+}
+
+const MAX = Number(option('max', '100'));
+const WAVE = Number(option('wave', '10'));
+const LESSON = option('lesson', 'what-is-a-container');
+/** Stop before the machine runs short: keep this much memory free. */
+const MEMORY_FLOOR_MB = Number(option('memory-floor-mb', String(Math.max(4096, (os.totalmem() / 1024 / 1024) * 0.2))));
+/** Stop when the slowest learner of a wave waited longer than this for a ready sandbox. */
+const READY_CEILING_MS = Number(option('ready-ceiling-ms', '30000'));
+
+async function main() {
+  const lessonsDir = loadConfig().lessonsDir;
+  const [lesson] = await loadLessons(lessonsDir, [LESSON]);
+  const step = lesson?.steps.find((candidate) => candidate.checks.length && candidate.solution?.commands.trim() && !candidate.solution.files.length);
+  if (!lesson || !step) throw new Error(`lesson ${LESSON} has no step that a terminal alone can solve`);
+  console.log(`Drydock load benchmark: waves of ${WAVE} learners up to ${MAX}, step "${step.title}" of "${lesson.title}"; stops below ${Math.round(MEMORY_FLOOR_MB)} MiB free or a wave's ready p100 over ${READY_CEILING_MS} ms\n`);
+
+  const server = await startTestServer({ lessonsDir, maxSessions: MAX, warmPoolSize: 0, rateLimitAddressPerMinute: 100_000, rateLimitLearnerPerMinute: 100_000 });
+  process.once('SIGINT', () => void server.close().then(() => process.exit(130)));
+  const memory = new MemorySampler();
+  const held: LearnerResult[] = [];
+  const waves: { size: number; held: number; readyMs: ReturnType<typeof summarize>; checkMs: ReturnType<typeof summarize>; freeMb: number; failures: string[] }[] = [];
+  let stopReason = `reached --max ${MAX}`;
+  try {
+    while (held.length < MAX) {
+      const size = Math.min(WAVE, MAX - held.length);
+      const results = await Promise.all(
+        Array.from({ length: size }, (_, i) => runLearner(server.url, `learner-${held.length + i + 1}`, undefined, { lesson: lesson.id, step: step.id, commands: `${step.solution!.commands.trim()}\necho "$HOSTNAME" > /workspace/marker` })),
+      );
+      const failures = results.filter((result) => !result.passed).map((result) => `${result.name}: ${result.error}`);
+      held.push(...results.filter((result) => result.passed));
+      const readyMs = summarize(results.map((result) => result.readyMs!).filter(Number.isFinite));
+      const wave = { size, held: held.length, readyMs, checkMs: summarize(results.flatMap((result) => result.checkMs)), freeMb: Math.round(memory.availableMb()), failures };
+      waves.push(wave);
+      console.log(`wave ${String(waves.length).padStart(2)}: ${String(held.length).padStart(3)} held · ready p50 ${readyMs.p50} p95 ${readyMs.p95} ms · check p95 ${wave.checkMs.p95} ms · ${wave.freeMb} MiB free${failures.length ? ` · ${failures.length} failed` : ''}`);
+      if (failures.length) {
+        stopReason = `a wave had failures: ${failures.slice(0, 3).join('; ')}`;
+        break;
+      }
+      if (wave.freeMb < MEMORY_FLOOR_MB) {
+        stopReason = `free memory ${wave.freeMb} MiB fell below the floor of ${Math.round(MEMORY_FLOOR_MB)} MiB`;
+        break;
+      }
+      if (readyMs.max > READY_CEILING_MS) {
+        stopReason = `a sandbox took ${readyMs.max} ms to be ready (ceiling ${READY_CEILING_MS} ms)`;
+        break;
+      }
+    }
+
+    // Everyone at once, at the load reached: checks again, and each sandbox still has
+    // its marker and its passed step (no state lost).
+    const client = server.client;
+    const recheck = await Promise.all(
+      held.map(async (learner) => {
+        const started = performance.now();
+        const answer = await client.request('POST', `/api/sessions/${learner.sessionId}/checks`, learner.sessionToken, { lesson: lesson.id, step: step.id });
+        const ms = performance.now() - started;
+        const body = (await answer.json()) as { passed?: boolean };
+        const sandbox = server.app.sessions.get(learner.sessionId!)?.sandbox;
+        const marker = sandbox ? (await server.app.backend.exec(sandbox, ['cat', '/workspace/marker'], 30_000).catch(() => ({ output: '' }))).output.trim() : '';
+        return { ms, passed: body.passed === true, markerKept: marker.length > 0 };
+      }),
+    );
+    const lost = recheck.filter((entry) => !entry.passed || !entry.markerKept).length;
+    const last = waves.at(-1)!;
+    const figures = {
+      date: new Date().toISOString(),
+      machine: { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 1024 / 1024) },
+      maxHeld: held.length,
+      stopReason,
+      sessionReadyAtMaxLoadMs: last.readyMs,
+      checkLatencyAllAtOnceMs: summarize(recheck.map((entry) => entry.ms)),
+      sessionsThatLostState: lost,
+      memory: { ...memory.stop(), perSandboxMb: round((memory.startAvailableMb - memory.lowestAvailableMb) / Math.max(1, held.length), 1) },
+      waves,
+    };
+    for (const learner of held) void (learner as { terminal?: { close(): Promise<void> } }).terminal?.close();
+    console.log(`\nheld at once                        ${figures.maxHeld} sandboxes (${stopReason})`);
+    console.log(`session ready, last wave (p50/p95) ${figures.sessionReadyAtMaxLoadMs.p50} / ${figures.sessionReadyAtMaxLoadMs.p95} ms`);
+    console.log(`checks, everyone at once (p50/p95) ${figures.checkLatencyAllAtOnceMs.p50} / ${figures.checkLatencyAllAtOnceMs.p95} ms`);
+    console.log(`sessions that lost state           ${lost} of ${held.length}`);
+    console.log(`host memory used / per sandbox     ${figures.memory.hostUsedByRunMb} MiB / ${figures.memory.perSandboxMb} MiB; server RSS peak ${figures.memory.serverRssPeakMb} MiB`);
+    fs.writeFileSync(RESULTS, JSON.stringify(figures, null, 2) + '\n');
+    console.log(`\nwritten to ${path.relative(process.cwd(), RESULTS)}`);
+  } finally {
+    await server.close();
+  }
+  process.exit(0);
+}
+
+await main();
