@@ -38,7 +38,7 @@ export interface StepToDo {
 }
 
 export interface LearnerOptions {
-  /** Resolves when the session is ready. Default: ask GET /api/sessions/:id every 250 ms. */
+  /** Resolves when the session is ready. Default: ask GET /api/sessions/:id every 100 ms. */
   whenReady?: (sessionId: string) => Promise<unknown>;
   /** Also ask GET /api/sessions/:id every 2 s while working, as the web app does. */
   pollLikeBrowser?: boolean;
