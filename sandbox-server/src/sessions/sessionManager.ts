@@ -101,7 +101,10 @@ export class SessionManager {
     this.stopWatching?.();
     await this.pool.drain();
     if (keepSessions && this.records) return;
-    await Promise.all([...this.sessions.values()].map((session) => this.end(session, 'expired')));
+    const sessions = [...this.sessions.values()];
+    await Promise.all(sessions.map((session) => this.end(session, 'expired')));
+    // A sandbox still being made for an ended session removes itself once it exists.
+    await Promise.allSettled(sessions.map((session) => session.started));
   }
 
   /** Called when a session's terminals must let go (its sandbox is restarting). */

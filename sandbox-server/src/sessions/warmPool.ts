@@ -6,6 +6,7 @@ export class WarmPool {
   private readonly ready: Sandbox[] = [];
   private filling = 0;
   private stopped = false;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly backend: SandboxBackend,
@@ -34,7 +35,7 @@ export class WarmPool {
   fill(): void {
     while (!this.stopped && this.ready.length + this.filling < this.size && this.mayCreate()) {
       this.filling += 1;
-      this.backend
+      const creation: Promise<void> = this.backend
         .create({ 'drydock.pool': 'true' })
         .then(async (sandbox) => {
           await this.backend.waitUntilReady(sandbox).catch(async (error) => {
@@ -52,12 +53,16 @@ export class WarmPool {
         })
         .finally(() => {
           this.filling -= 1;
+          this.inFlight.delete(creation);
         });
+      this.inFlight.add(creation);
     }
   }
 
   async drain(): Promise<void> {
     this.stopped = true;
+    // Sandboxes still being made remove themselves once they exist (stopped is set).
+    await Promise.all(this.inFlight);
     const sandboxes = this.ready.splice(0);
     await Promise.all(sandboxes.map((sandbox) => this.backend.remove(sandbox).catch(() => undefined)));
   }
