@@ -7,11 +7,15 @@ import { applyFirewall, ensureSandboxNetwork } from './hostNetwork.js';
 import { ensureRegistry } from './registryMirror.js';
 import { ensureImages } from '../images/imageBuilder.js';
 import { imageTools } from '../images/imageTools.js';
-import { step } from './progress.js';
+import { note, step } from './progress.js';
+import { raiseKernelLimits } from './kernelLimits.js';
 
 export async function setUpHost(config: DrydockConfig): Promise<EngineChoice> {
   await step('checking host packages', ensureHostPackages);
   const engine = await step('connecting to the Docker engine', () => ensureEngine(config));
+  await step('kernel limits shared by sandboxes', async () => {
+    for (const change of raiseKernelLimits()) note(`raised ${change}`);
+  });
   await step('sandbox network and firewall', async () => {
     await ensureSandboxNetwork(engine.docker, config);
     await applyFirewall(config);
