@@ -11,6 +11,7 @@ import type { ClassroomStore } from './store/classroomStore.js';
 import type { ClassroomHub } from './classrooms/classroomHub.js';
 import type { LiveGrid } from './classrooms/liveGrid.js';
 import type { RateLimiter } from './http/rateLimiter.js';
+import type { CheckQueue } from './checks/checkQueue.js';
 
 export interface App {
   config: DrydockConfig;
@@ -26,4 +27,5 @@ export interface App {
   classrooms: ClassroomStore;
   hub: ClassroomHub<LiveGrid>;
   limiter: RateLimiter;
+  checkQueue: CheckQueue;
 }

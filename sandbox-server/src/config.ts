@@ -1,4 +1,5 @@
 // Every setting Drydock reads, in one place, from the environment.
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -62,6 +63,8 @@ export interface DrydockConfig {
   rateLimitAddressPerMinute: number;
   /** Behind a reverse proxy: take the client's address from X-Forwarded-For. */
   trustProxy: boolean;
+  /** Step checks that run at once; more wait in line (DRYDOCK_CHECK_CONCURRENCY). */
+  checkConcurrency: number;
 }
 
 export function loadConfig(): DrydockConfig {
@@ -99,6 +102,7 @@ export function loadConfig(): DrydockConfig {
     rateLimitLearnerPerMinute: numberSetting('DRYDOCK_RATE_LEARNER_PER_MIN', 6),
     rateLimitAddressPerMinute: numberSetting('DRYDOCK_RATE_ADDRESS_PER_MIN', 120),
     trustProxy: process.env.DRYDOCK_TRUST_PROXY === '1',
+    checkConcurrency: numberSetting('DRYDOCK_CHECK_CONCURRENCY', Math.max(4, 4 * os.cpus().length)),
     lessonsDir: path.resolve(textSetting('DRYDOCK_LESSONS_DIR', path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons'))),
   };
 }

@@ -19,6 +19,7 @@ import { openDatabase } from './store/database.js';
 import { ProgressStore } from './store/progressStore.js';
 import { SessionStore } from './store/sessionStore.js';
 import { RateLimiter } from './http/rateLimiter.js';
+import { CheckQueue } from './checks/checkQueue.js';
 import { ClassroomStore } from './store/classroomStore.js';
 import { ClassroomHub } from './classrooms/classroomHub.js';
 import { liveGrid, type LiveGrid } from './classrooms/liveGrid.js';
@@ -59,6 +60,7 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     progress,
     classrooms: new ClassroomStore(database, progress),
     limiter: new RateLimiter(),
+    checkQueue: new CheckQueue(config.checkConcurrency),
     hub: new ClassroomHub<LiveGrid>(async (classroomId) => {
       const classroom = await app.classrooms.byId(classroomId);
       return classroom && liveGrid(app, classroom);

@@ -99,7 +99,7 @@ async function handleLearnerHelp(app: App, req: http.IncomingMessage, res: http.
     if (!classroom.lessons.includes(lesson.id)) throw new HttpError(400, `lesson "${lesson.id}" is not one of this classroom's lessons`);
     const live = liveSession(session);
     const sandbox = await readySandbox(live);
-    const result = await runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, live.lessonOpenedAt.get(lesson.id)));
+    const result = await app.checkQueue.run(() => runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, live.lessonOpenedAt.get(lesson.id))));
     const recorded = await recordCheckRun(app, learnerId, lesson, step, result, 'instructor');
     return sendJson(res, 200, { lesson: lesson.id, step: step.id, ...result, recorded });
   }

@@ -45,7 +45,7 @@ export async function readySandbox(session: Session) {
 export async function runStepChecks(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const { lesson, step } = await requestedStep(app, req);
   const sandbox = await readySandbox(session);
-  const result = await runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, session.lessonOpenedAt.get(lesson.id)));
+  const result = await app.checkQueue.run(() => runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, session.lessonOpenedAt.get(lesson.id))));
   // Only the server records a result, from checks it ran itself, with what it found;
   // nothing else in the request body is read.
   const recorded = session.learnerId ? await recordCheckRun(app, session.learnerId, lesson, step, result, 'learner') : { counted: false };
