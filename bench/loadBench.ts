@@ -22,7 +22,7 @@ function option(name: string, fallback: string): string {
   return index >= 0 ? process.argv[index + 1] : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
 }
 
-const MAX = Number(option('max', '100'));
+const MAX = Number(option('max', '200'));
 const WAVE = Number(option('wave', '10'));
 const LESSON = option('lesson', 'what-is-a-container');
 /** Stop before the machine runs short: keep this much memory free. */
