@@ -42,6 +42,8 @@ export interface DrydockConfig {
   sandboxMemoryBytes: number;
   sandboxNanoCpus: number;
   sandboxPidsLimit: number;
+  /** Size of each sandbox's own disk for its engine's data, in MiB; 0 for none (DRYDOCK_SANDBOX_DISK_MB). */
+  sandboxDiskMb: number;
   idleTimeoutMs: number;
   maxLifetimeMs: number;
   maxSessions: number;
@@ -90,6 +92,7 @@ export function loadConfig(): DrydockConfig {
     sandboxMemoryBytes: numberSetting('DRYDOCK_SANDBOX_MEMORY_MB', 1536) * 1024 * 1024,
     sandboxNanoCpus: Math.round(numberSetting('DRYDOCK_SANDBOX_CPUS', 1) * 1e9),
     sandboxPidsLimit: numberSetting('DRYDOCK_SANDBOX_PIDS', 1024),
+    sandboxDiskMb: numberSetting('DRYDOCK_SANDBOX_DISK_MB', 10240),
     idleTimeoutMs: numberSetting('DRYDOCK_IDLE_TIMEOUT_S', 30 * 60) * 1000,
     maxLifetimeMs: numberSetting('DRYDOCK_MAX_LIFETIME_S', 4 * 60 * 60) * 1000,
     maxSessions: numberSetting('DRYDOCK_MAX_SESSIONS', 30),

@@ -5,9 +5,13 @@ import { SANDBOX_NETWORK } from '../setup/hostNetwork.js';
 import { sandboxImageTag } from '../images/imageBuilder.js';
 import { DockerSandboxBackend } from './dockerSandboxBackend.js';
 import { engineRemapsUsers } from './hostEngine.js';
+import { remappedRoot } from './cgroupDelegation.js';
+import { prepareSandboxDisks } from './sandboxDisk.js';
 import type { SandboxBackend } from './sandboxBackend.js';
 
 export async function createBackend(config: DrydockConfig, engine: EngineChoice): Promise<SandboxBackend> {
+  const userNamespaced = await engineRemapsUsers(engine.docker);
+  const disks = await prepareSandboxDisks(config, userNamespaced ? remappedRoot() : { uid: 0, gid: 0 });
   return new DockerSandboxBackend(engine.docker, {
     image: sandboxImageTag(),
     network: SANDBOX_NETWORK,
@@ -17,6 +21,7 @@ export async function createBackend(config: DrydockConfig, engine: EngineChoice)
     pidsLimit: config.sandboxPidsLimit,
     instance: config.instance,
     egress: config.egress,
-    userNamespaced: await engineRemapsUsers(engine.docker),
+    userNamespaced,
+    disks,
   });
 }

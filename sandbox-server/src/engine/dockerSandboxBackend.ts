@@ -1,7 +1,8 @@
 // Sandboxes as containers running their own Docker engine, made by the hardened recipe:
 // user namespace (engine side), Drydock's seccomp profile, private cgroup namespace,
 // all capabilities but SYS_RESOURCE (only meaningful inside the user namespace), no
-// --privileged, limits on memory, CPU and pids, and the engine's data on a volume.
+// --privileged, limits on memory, CPU and pids, and the engine's data on a disk of its
+// own (sandboxDisk.ts; a volume where loop mounts are not possible).
 import crypto from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
@@ -9,11 +10,14 @@ import { connectEngine } from './hostEngine.js';
 import { delegateCgroups, remappedRoot } from './cgroupDelegation.js';
 import { sandboxSeccompProfile } from './seccompProfile.js';
 import { watchSandboxStops } from './sandboxEvents.js';
+import type { SandboxDisks } from './sandboxDisk.js';
 import type { ExecResult, Sandbox, SandboxBackend, SandboxState, TerminalStream } from './sandboxBackend.js';
 
 export const SANDBOX_LABEL = 'drydock.sandbox';
 const INSTANCE_LABEL = 'drydock.instance';
 const GENERATION_LABEL = 'drydock.generation';
+/** The id of the sandbox's disk (sandboxDisk.ts), when it has one. */
+const DISK_LABEL = 'drydock.disk';
 const ENGINE_RETURN_TIMEOUT_MS = 90_000;
 
 export interface DockerBackendOptions {
@@ -29,6 +33,8 @@ export interface DockerBackendOptions {
   userNamespaced: boolean;
   egress: 'on' | 'off';
   readyTimeoutMs?: number;
+  /** Each sandbox's /var/lib/docker on a disk of fixed size; without it (or disabled), a volume. */
+  disks?: SandboxDisks;
 }
 
 export class DockerSandboxBackend implements SandboxBackend {
@@ -36,6 +42,8 @@ export class DockerSandboxBackend implements SandboxBackend {
   private readonly innerEngines = new Map<string, { pid: number; docker: Docker }>();
   /** This process's sandboxes are never "leftovers", even if listed during start-up. */
   private readonly generation = crypto.randomUUID();
+  /** Sandbox id → the id of its disk, for the sandboxes this process made. */
+  private readonly diskIds = new Map<string, string>();
 
   constructor(
     private readonly docker: Docker,
@@ -44,6 +52,7 @@ export class DockerSandboxBackend implements SandboxBackend {
 
   async create(labels: Record<string, string>): Promise<Sandbox> {
     const o = this.options;
+    const disk = o.disks?.enabled ? await o.disks.create() : undefined;
     // CgroupnsMode is in the Engine API since 1.41; the typings lag behind.
     const hostConfig: Docker.HostConfig & { CgroupnsMode: 'private' } = {
       CapAdd: ['ALL'],
@@ -51,8 +60,9 @@ export class DockerSandboxBackend implements SandboxBackend {
       SecurityOpt: ['apparmor=unconfined', `seccomp=${this.seccomp}`],
       CgroupnsMode: 'private',
       Tmpfs: { '/run': 'rw,exec,nosuid,size=65536k' },
-      // Never overlay on overlay: the inner engine's storage lives on a volume.
-      Mounts: [{ Type: 'volume', Source: '', Target: '/var/lib/docker' }],
+      // Never overlay on overlay: the inner engine's storage lives on a disk of fixed
+      // size of its own, or else on a volume.
+      Mounts: [disk ? { Type: 'bind', Source: disk.mountPoint, Target: '/var/lib/docker' } : { Type: 'volume', Source: '', Target: '/var/lib/docker' }],
       Memory: o.memoryBytes,
       MemorySwap: o.memoryBytes,
       NanoCpus: o.nanoCpus,
@@ -60,18 +70,26 @@ export class DockerSandboxBackend implements SandboxBackend {
       NetworkMode: o.network,
       LogConfig: { Type: 'json-file', Config: { 'max-size': '1m', 'max-file': '1' } },
     };
-    const container = await this.docker.createContainer({
-      Image: o.image,
-      Hostname: 'sandbox',
-      Labels: { ...labels, [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: o.instance, [GENERATION_LABEL]: this.generation },
-      Env: [`DRYDOCK_MIRROR=${o.mirror}`, `DRYDOCK_EGRESS=${o.egress}`],
-      HostConfig: hostConfig,
-    });
+    let container: Docker.Container;
+    try {
+      container = await this.docker.createContainer({
+        Image: o.image,
+        Hostname: 'sandbox',
+        Labels: { ...labels, [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: o.instance, [GENERATION_LABEL]: this.generation, ...(disk ? { [DISK_LABEL]: disk.id } : {}) },
+        Env: [`DRYDOCK_MIRROR=${o.mirror}`, `DRYDOCK_EGRESS=${o.egress}`],
+        HostConfig: hostConfig,
+      });
+    } catch (error) {
+      if (disk) await o.disks!.remove(disk.id).catch(() => undefined);
+      throw error;
+    }
+    if (disk) this.diskIds.set(container.id, disk.id);
     try {
       return await this.startContainer(container);
     } catch (error) {
       await container.remove({ force: true, v: true }).catch(() => undefined);
       this.innerEngines.delete(container.id);
+      await this.removeDisk(container.id, disk?.id).catch(() => undefined);
       throw error;
     }
   }
@@ -201,11 +219,21 @@ export class DockerSandboxBackend implements SandboxBackend {
     }
   }
 
-  async remove(sandbox: Sandbox): Promise<void> {
+  async remove(sandbox: Sandbox, diskId?: string): Promise<void> {
     this.innerEngines.delete(sandbox.id);
-    await this.docker.getContainer(sandbox.id).remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
+    const container = this.docker.getContainer(sandbox.id);
+    // A sandbox of an earlier run (adopted) names its disk in its labels.
+    diskId ??= this.diskIds.get(sandbox.id) ?? (await container.inspect().then((info) => info.Config.Labels?.[DISK_LABEL], () => undefined));
+    await container.remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
       if (error.statusCode !== 404) throw error;
     });
+    await this.removeDisk(sandbox.id, diskId);
+  }
+
+  /** Once its sandbox is gone: unmounts the disk, detaches its loop device, deletes its image. */
+  private async removeDisk(sandboxId: string, diskId: string | undefined): Promise<void> {
+    this.diskIds.delete(sandboxId);
+    if (diskId && this.options.disks) await this.options.disks.remove(diskId);
   }
 
   innerEngine(sandbox: Sandbox): Docker {
@@ -220,7 +248,12 @@ export class DockerSandboxBackend implements SandboxBackend {
       filters: { label: [SANDBOX_LABEL, `${INSTANCE_LABEL}=${this.options.instance}`] },
     });
     const leftovers = labelled.filter((container) => container.Labels[GENERATION_LABEL] !== this.generation && !keep.has(container.Id));
-    await Promise.all(leftovers.map((leftover) => this.remove({ id: leftover.Id, address: '' })));
+    await Promise.all(leftovers.map((leftover) => this.remove({ id: leftover.Id, address: '' }, leftover.Labels[DISK_LABEL])));
+    // Disks no remaining sandbox names (a crash between a disk and its sandbox, a
+    // sandbox removed behind the server's back) go too; this process's own are kept.
+    const claimed = new Set(labelled.filter((container) => !leftovers.includes(container)).map((container) => container.Labels[DISK_LABEL]).filter((id): id is string => Boolean(id)));
+    const orphans = (await this.options.disks?.removeUnclaimed(claimed)) ?? 0;
+    if (orphans > 0) console.log(`removed ${orphans} sandbox disk(s) that belonged to no sandbox`);
     return leftovers.length;
   }
 }

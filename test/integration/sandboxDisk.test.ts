@@ -1,0 +1,191 @@
+// A learner fills their sandbox's disk, for real: their inner engine's data lives on a
+// disk of its own (a loop-mounted sparse image), so the writes fail with ENOSPC at its
+// size, the host loses no more than that, everything keeps answering, and nothing of
+// the disk outlives the session. Every fill is bounded (in bytes and in time) so a
+// missing limit fails the test instead of filling this machine.
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostEngine, startTestServer, type TestServer } from '../support/testServer.js';
+import type { CreatedSession, TerminalClient } from '../support/drydockClient.js';
+import { isMounted, loopDevicesOf, prepareSandboxDisks, SandboxDisks, sandboxDiskDirectory, sandboxDiskPrefix } from '../../sandbox-server/src/engine/sandboxDisk.js';
+import { remappedRoot } from '../../sandbox-server/src/engine/cgroupDelegation.js';
+import { createBackend } from '../../sandbox-server/src/engine/createBackend.js';
+
+const LIMIT_MB = 600;
+const LIMIT_BYTES = LIMIT_MB * 1024 * 1024;
+/** What other work on this machine may write meanwhile, beside what the sandbox can. */
+const HOST_NOISE_BYTES = 128 * 1024 * 1024;
+
+let server: TestServer;
+let session: CreatedSession;
+let terminal: TerminalClient;
+
+beforeAll(async () => {
+  server = await startTestServer({ sandboxDiskMb: LIMIT_MB });
+  ({ session, terminal } = await server.client.readyShell());
+}, 300_000);
+
+afterAll(async () => {
+  await terminal?.close();
+  await server?.close();
+});
+
+function sandboxOf(created: CreatedSession) {
+  return server.app.sessions.get(created.id)!.sandbox!;
+}
+
+async function sh(script: string, timeoutMs = 180_000) {
+  return server.app.backend.exec(sandboxOf(session), ['bash', '-c', script], timeoutMs);
+}
+
+/** The disk behind a sandbox, as the host sees it. */
+async function diskOf(created: CreatedSession) {
+  const info = await server.app.engine.getContainer(sandboxOf(created).id).inspect();
+  const mount = info.Mounts.find((entry) => entry.Destination === '/var/lib/docker')!;
+  return { id: info.Config.Labels['drydock.disk'], mountPoint: mount.Source, image: `${mount.Source}.img`, type: mount.Type };
+}
+
+function hostFreeBytes(): number {
+  const stats = fs.statfsSync(server.config.dataDir);
+  return stats.bavail * stats.bsize;
+}
+
+function allocatedBytes(file: string): number {
+  return fs.statSync(file).blocks * 512;
+}
+
+async function gone(disk: { mountPoint: string; image: string }) {
+  return !isMounted(disk.mountPoint) && !fs.existsSync(disk.image) && !fs.existsSync(disk.mountPoint) && (await loopDevicesOf(disk.image)).length === 0;
+}
+
+async function waitUntil(condition: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** Bytes written by a fill that stopped, from its "written=N" line. */
+function written(output: string): number {
+  return Number(/written=(\d+)/.exec(output)?.[1] ?? NaN);
+}
+
+describe("a sandbox's disk", () => {
+  it('is a loop-mounted image of the configured size, its own on /var/lib/docker', async () => {
+    const disk = await diskOf(session);
+    expect(disk.type).toBe('bind');
+    expect(disk.id).toMatch(/^[a-f0-9]{16}$/);
+    expect(disk.mountPoint.startsWith(sandboxDiskDirectory(server.config.dataDir))).toBe(true);
+    expect(isMounted(disk.mountPoint)).toBe(true);
+    expect(await loopDevicesOf(disk.image)).toHaveLength(1);
+    expect(fs.statSync(disk.image).size).toBe(LIMIT_BYTES);
+    expect(allocatedBytes(disk.image)).toBeLessThan(64 * 1024 * 1024); // sparse
+    const inside = await sh('df -B1 --output=size,fstype /var/lib/docker | tail -1; stat -c "owner=%u" /var/lib/docker');
+    const [size] = inside.output.trim().split(/\s+/);
+    expect(Number(size)).toBeGreaterThan(0.9 * LIMIT_BYTES);
+    expect(Number(size)).toBeLessThanOrEqual(LIMIT_BYTES);
+    expect(inside.output).toContain('owner=0'); // the sandbox's root owns it
+  });
+
+  it("refuses a nested container's writes past the limit with ENOSPC, and the host loses no more than the limit", async () => {
+    const disk = await diskOf(session);
+    const freeBefore = hostFreeBytes();
+    // Twice the limit at most: if the limit were missing, this ends and the test fails.
+    const fill = await sh(
+      `timeout 120 docker run --name filler busybox sh -c 'dd if=/dev/zero of=/big bs=1M count=${2 * LIMIT_MB}; echo dd-exit=$?; echo written=$(stat -c %s /big)' 2>&1; echo run-exit=$?`,
+    );
+    const freeWhileFull = hostFreeBytes();
+    console.log(`nested dd: ${(written(fill.output) / 1024 / 1024).toFixed(0)} MiB written of a ${LIMIT_MB} MiB disk; host free space fell by ${((freeBefore - freeWhileFull) / 1024 / 1024).toFixed(0)} MiB; image holds ${(allocatedBytes(disk.image) / 1024 / 1024).toFixed(0)} MiB`);
+    expect(fill.output).toMatch(/No space left on device/);
+    expect(fill.output).not.toContain('dd-exit=0');
+    expect(written(fill.output)).toBeGreaterThan(0.75 * LIMIT_BYTES);
+    expect(written(fill.output)).toBeLessThan(LIMIT_BYTES);
+    expect(freeBefore - freeWhileFull).toBeLessThan(LIMIT_BYTES + HOST_NOISE_BYTES);
+    expect(allocatedBytes(disk.image)).toBeLessThanOrEqual(LIMIT_BYTES);
+    expect((await sh('docker rm -f filler >/dev/null && echo removed')).output).toContain('removed');
+  });
+
+  it('refuses direct writes and allocations into /var/lib/docker past the limit', async () => {
+    const freeBefore = hostFreeBytes();
+    const fill = await sh(
+      `timeout 120 dd if=/dev/zero of=/var/lib/docker/fill bs=1M count=${2 * LIMIT_MB} 2>&1; echo dd-exit=$?; echo written=$(stat -c %s /var/lib/docker/fill); ` +
+        `timeout 20 fallocate -l ${2 * LIMIT_MB}M /var/lib/docker/reserved 2>&1; echo fallocate-exit=$?`,
+    );
+    expect(fill.output).toMatch(/dd: error writing .*No space left on device/);
+    expect(fill.output).not.toContain('dd-exit=0');
+    expect(written(fill.output)).toBeGreaterThan(0.75 * LIMIT_BYTES);
+    expect(written(fill.output)).toBeLessThan(LIMIT_BYTES);
+    expect(fill.output).toMatch(/fallocate: .*No space left on device/);
+    expect(fill.output).not.toContain('fallocate-exit=0');
+    expect(freeBefore - hostFreeBytes()).toBeLessThan(LIMIT_BYTES + HOST_NOISE_BYTES);
+  });
+
+  it('keeps the shell, the inner engine and the server answering while full, and recovers once freed', async () => {
+    expect((await sh('df -B1 --output=avail /var/lib/docker | tail -1')).output.trim()).toMatch(/^\d{1,8}$/); // under 100 MB left
+    const echoed = await terminal.run('echo "full-$((20+22))"', 10_000);
+    expect(echoed).toContain('full-42');
+    const health = await fetch(`${server.url}/api/health`);
+    expect(health.status).toBe(200);
+    expect((await server.client.session(session.id, session.token)).body.state).toBe('ready');
+    expect((await sh('timeout 20 docker ps --format "{{.Names}}" && echo ps-answered')).output).toContain('ps-answered');
+
+    const disk = await diskOf(session);
+    const fullAllocation = allocatedBytes(disk.image);
+    const freed = await sh('rm -f /var/lib/docker/fill /var/lib/docker/reserved; sync; timeout 60 docker run --rm busybox echo "runs-again-$((6*7))"');
+    expect(freed.output).toContain('runs-again-42');
+    // Deleted files give their blocks back to the host (the disk is mounted with discard).
+    await waitUntil(() => allocatedBytes(disk.image) < fullAllocation - LIMIT_BYTES / 2, 30_000, 'the image shrinks after the files are deleted');
+  });
+
+  it('is unmounted, detached and deleted with its session', async () => {
+    const other = await server.client.createSession();
+    await server.client.waitReady(other.id, other.token);
+    const disk = await diskOf(other);
+    expect(await gone(disk)).toBe(false);
+    expect(await server.client.deleteSession(other.id, other.token)).toBe(204);
+    await waitUntil(() => gone(disk), 10_000, 'the disk is gone');
+  });
+});
+
+describe('disks left behind', () => {
+  it('are removed when the next server of the instance starts: with a leftover sandbox, after a sandbox removed behind its back, and never given one', async () => {
+    const instance = `${server.config.instance}-next`;
+    const config = { ...server.config, instance, sandboxDiskMb: 256 };
+    // A server that dies without removing anything: its backend makes two sandboxes.
+    const crashed = await createBackend(config, await hostEngine());
+    const [kept, removedByHand] = await Promise.all([crashed.create({}), crashed.create({})]);
+    const disks = await Promise.all([kept, removedByHand].map(async (sandbox) => {
+      const info = await server.app.engine.getContainer(sandbox.id).inspect();
+      const source = info.Mounts.find((entry) => entry.Destination === '/var/lib/docker')!.Source;
+      return { mountPoint: source, image: `${source}.img` };
+    }));
+    await server.app.engine.getContainer(removedByHand.id).remove({ force: true, v: true });
+    // And a disk made just before a crash, before its sandbox existed.
+    const orphan = await new SandboxDisks(sandboxDiskDirectory(server.config.dataDir), sandboxDiskPrefix(instance), 256 * 1024 * 1024, remappedRoot()).create();
+    for (const disk of [...disks, orphan]) expect(await gone(disk)).toBe(false);
+
+    const next = await startTestServer({ instance, sandboxDiskMb: 256 });
+    try {
+      await expect(server.app.engine.getContainer(kept.id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+      for (const disk of [...disks, orphan]) expect(await gone(disk)).toBe(true);
+    } finally {
+      await next.close();
+    }
+  });
+});
+
+describe('the disk setting', () => {
+  it('warns when every sandbox full would not fit on the host, and refuses a disk too small to work in', async () => {
+    const warnings: string[] = [];
+    const settings = { dataDir: server.config.dataDir, instance: `${server.config.instance}-setting`, maxSessions: 10, warmPoolSize: 2 };
+    const huge = Math.ceil(hostFreeBytes() / 1024 / 1024 / 12) + 1024; // 12 of them exceed the free space
+    const disks = await prepareSandboxDisks({ ...settings, sandboxDiskMb: huge }, remappedRoot(), (message) => warnings.push(message));
+    expect(disks.enabled).toBe(true);
+    expect(warnings.join('\n')).toMatch(/12 sandboxes .* could fill .* GiB, but .* free/);
+    await expect(prepareSandboxDisks({ ...settings, sandboxDiskMb: 100 }, remappedRoot())).rejects.toThrow(/at least 256/);
+    const off = await prepareSandboxDisks({ ...settings, sandboxDiskMb: 0 }, remappedRoot(), (message) => warnings.push(`off: ${message}`));
+    expect(off.enabled).toBe(false);
+    expect(warnings.filter((message) => message.startsWith('off:'))).toEqual([]);
+  });
+});
