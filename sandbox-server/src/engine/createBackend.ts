@@ -1,4 +1,5 @@
 // Builds the configured sandbox backend for an engine.
+import path from 'node:path';
 import type { DrydockConfig } from '../config.js';
 import type { EngineChoice } from '../setup/engineDaemon.js';
 import { SANDBOX_NETWORK } from '../setup/hostNetwork.js';
@@ -23,5 +24,7 @@ export async function createBackend(config: DrydockConfig, engine: EngineChoice)
     egress: config.egress,
     userNamespaced,
     disks,
+    // Drydock's own engine: its containerd, to clear a task left stale by an engine restart.
+    containerdSocket: engine.ownEngine ? path.join(config.runDir, 'engine', 'containerd', 'containerd.sock') : undefined,
   });
 }

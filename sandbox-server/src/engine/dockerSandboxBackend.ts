@@ -10,6 +10,7 @@ import { connectEngine } from './hostEngine.js';
 import { delegateCgroups, remappedRoot } from './cgroupDelegation.js';
 import { sandboxSeccompProfile } from './seccompProfile.js';
 import { watchSandboxStops } from './sandboxEvents.js';
+import { run } from '../setup/run.js';
 import type { SandboxDisks } from './sandboxDisk.js';
 import type { ExecResult, Sandbox, SandboxBackend, SandboxState, TerminalStream } from './sandboxBackend.js';
 
@@ -32,6 +33,7 @@ export interface DockerBackendOptions {
   instance: string;
   userNamespaced: boolean;
   egress: 'on' | 'off';
+  containerdSocket?: string;
   readyTimeoutMs?: number;
   /** Each sandbox's /var/lib/docker on a disk of fixed size; without it (or disabled), a volume. */
   disks?: SandboxDisks;
@@ -125,9 +127,18 @@ export class DockerSandboxBackend implements SandboxBackend {
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) throw new Error('the sandbox is gone');
         if (Date.now() > deadline) throw error;
+        // Started while the engine was shutting down, the sandbox can leave a task behind
+        // in containerd that blocks every later start: clear it.
+        if (/task .* already exists/.test((error as Error).message)) await this.clearStaleTask(sandbox.id);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
+  }
+
+  private async clearStaleTask(id: string): Promise<void> {
+    const socket = this.options.containerdSocket;
+    if (!socket) return;
+    await run('ctr', ['--address', socket, '--namespace', 'moby', 'task', 'delete', '--force', id], { quiet: true }).catch(() => undefined);
   }
 
   async adopt(id: string): Promise<Sandbox | undefined> {
