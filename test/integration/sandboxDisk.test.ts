@@ -4,6 +4,8 @@
 // the disk outlives the session. Every fill is bounded (in bytes and in time) so a
 // missing limit fails the test instead of filling this machine.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostEngine, startTestServer, type TestServer } from '../support/testServer.js';
 import type { CreatedSession, TerminalClient } from '../support/drydockClient.js';
@@ -171,6 +173,25 @@ describe('disks left behind', () => {
       for (const disk of [...disks, orphan]) expect(await gone(disk)).toBe(true);
     } finally {
       await next.close();
+    }
+  });
+});
+
+describe("another server's disks", () => {
+  it('are left alone while they may still be waiting for their sandbox, and removed once they are old', async () => {
+    // A directory of this test's own: the sweep below must never see a real server's disks.
+    const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-disks-'));
+    const theirs = await new SandboxDisks(directory, sandboxDiskPrefix(`${server.config.instance}-theirs`), 256 * 1024 * 1024, remappedRoot()).create();
+    const ours = new SandboxDisks(directory, sandboxDiskPrefix(`${server.config.instance}-ours`), 256 * 1024 * 1024, remappedRoot());
+    try {
+      expect(await ours.removeUnclaimed(new Set(), 60_000)).toBe(0);
+      expect(await ours.removeUnclaimed(new Set([theirs.id]), 0)).toBe(0); // a sandbox names it
+      expect(await gone(theirs)).toBe(false);
+      expect(await ours.removeUnclaimed(new Set(), 0)).toBe(1);
+      expect(await gone(theirs)).toBe(true);
+    } finally {
+      await ours.remove(theirs.id, sandboxDiskPrefix(`${server.config.instance}-theirs`));
+      fs.rmdirSync(directory);
     }
   });
 });

@@ -20,6 +20,8 @@ const GENERATION_LABEL = 'drydock.generation';
 /** The id of the sandbox's disk (sandboxDisk.ts), when it has one. */
 const DISK_LABEL = 'drydock.disk';
 const ENGINE_RETURN_TIMEOUT_MS = 90_000;
+/** Another server's disk that no sandbox names after this long is left over (they are named within seconds). */
+const ORPHAN_DISK_AGE_MS = 10 * 60_000;
 
 export interface DockerBackendOptions {
   image: string;
@@ -261,9 +263,11 @@ export class DockerSandboxBackend implements SandboxBackend {
     const leftovers = labelled.filter((container) => container.Labels[GENERATION_LABEL] !== this.generation && !keep.has(container.Id));
     await Promise.all(leftovers.map((leftover) => this.remove({ id: leftover.Id, address: '' }, leftover.Labels[DISK_LABEL])));
     // Disks no remaining sandbox names (a crash between a disk and its sandbox, a
-    // sandbox removed behind the server's back) go too; this process's own are kept.
-    const claimed = new Set(labelled.filter((container) => !leftovers.includes(container)).map((container) => container.Labels[DISK_LABEL]).filter((id): id is string => Boolean(id)));
-    const orphans = (await this.options.disks?.removeUnclaimed(claimed)) ?? 0;
+    // sandbox removed behind the server's back) go too; this process's own are kept,
+    // another server's only once they are too old to be waiting for their sandbox.
+    const everySandbox = await this.docker.listContainers({ all: true, filters: { label: [SANDBOX_LABEL] } });
+    const claimed = new Set(everySandbox.map((container) => container.Labels[DISK_LABEL]).filter((id): id is string => Boolean(id)));
+    const orphans = (await this.options.disks?.removeUnclaimed(claimed, ORPHAN_DISK_AGE_MS)) ?? 0;
     if (orphans > 0) console.log(`removed ${orphans} sandbox disk(s) that belonged to no sandbox`);
     return leftovers.length;
   }

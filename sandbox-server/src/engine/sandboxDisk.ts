@@ -55,9 +55,9 @@ export class SandboxDisks {
     return this.sizeBytes > 0;
   }
 
-  paths(id: string): SandboxDisk {
+  paths(id: string, prefix = this.prefix): SandboxDisk {
     if (!/^[a-f0-9]{16}$/.test(id)) throw new Error(`not a sandbox disk id: ${id}`);
-    const name = `${this.prefix}-${id}`;
+    const name = `${prefix}-${id}`;
     return { id, image: path.join(this.directory, `${name}.img`), mountPoint: path.join(this.directory, name) };
   }
 
@@ -94,28 +94,47 @@ export class SandboxDisks {
   }
 
   /** Unmounts, detaches the loop device and deletes the image; a disk already gone is fine. */
-  async remove(id: string): Promise<void> {
-    const disk = this.paths(id);
+  async remove(id: string, prefix = this.prefix): Promise<void> {
+    const disk = this.paths(id, prefix);
     try {
       await unmount(disk.mountPoint);
       await detachLoops(disk.image);
       fs.rmSync(disk.image, { force: true });
       if (fs.existsSync(disk.mountPoint) && !isMounted(disk.mountPoint)) fs.rmdirSync(disk.mountPoint);
     } finally {
-      this.live.delete(id);
+      if (prefix === this.prefix) this.live.delete(id);
     }
   }
 
-  /** Removes every disk in this instance's directory that no sandbox claims and this
-   * process did not make (a crash between making a disk and its sandbox, a sandbox
-   * removed behind the server's back). Returns how many went. */
-  async removeUnclaimed(claimed: Set<string>): Promise<number> {
-    const unclaimed = listDisks(this.directory)
-      .filter((disk) => disk.prefix === this.prefix && !claimed.has(disk.id) && !this.live.has(disk.id))
-      .map((disk) => disk.id);
-    await Promise.all(unclaimed.map((id) => this.remove(id)));
+  /**
+   * Removes the disks no sandbox claims (a crash between making a disk and its sandbox,
+   * a sandbox removed behind the server's back): this instance's at once, unless this
+   * process made them; another instance's once older than `othersAfterMs` (a disk lives
+   * without its sandbox only for the moment before the sandbox is made). `claimed`: the
+   * disk ids of every sandbox on the engine. Returns how many went.
+   */
+  async removeUnclaimed(claimed: Set<string>, othersAfterMs = Infinity): Promise<number> {
+    const now = Date.now();
+    const unclaimed = listDisks(this.directory).filter((disk) => {
+      if (claimed.has(disk.id)) return false;
+      if (disk.prefix === this.prefix) return !this.live.has(disk.id);
+      return now - createdAtMs(this.paths(disk.id, disk.prefix)) > othersAfterMs;
+    });
+    await Promise.all(unclaimed.map((disk) => this.remove(disk.id, disk.prefix)));
     return unclaimed.length;
   }
+}
+
+function createdAtMs(disk: SandboxDisk): number {
+  for (const file of [disk.image, disk.mountPoint]) {
+    try {
+      const stats = fs.statSync(file);
+      return stats.birthtimeMs || stats.ctimeMs;
+    } catch {
+      // try the other
+    }
+  }
+  return 0;
 }
 
 /** Removes every disk of the instances that are gone (e.g. test servers of a killed
