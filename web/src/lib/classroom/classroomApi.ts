@@ -1,6 +1,6 @@
 // The browser's side of the classroom API: joining as a learner, the learner's live
 // events, and everything an instructor does with the classroom's token.
-import type { StepResult } from '../api';
+import type { CheckAnswer } from '../api';
 
 // The shapes are the server's own types: one definition for both ends of the API.
 import type { ClassroomSettings, ClassroomState } from '../../../../sandbox-server/src/classrooms/classroomTypes';
@@ -19,9 +19,19 @@ export interface Broadcast {
   sentAt: string;
 }
 
+/** A refusal from the server, with its status so pages can word it for their reader. */
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
+
 async function answer<T>(response: Response): Promise<T> {
   const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new Error(body.error ?? `${response.status} ${response.statusText}`);
+  if (!response.ok) throw new ApiError(body.error ?? `${response.status} ${response.statusText}`, response.status);
   return body as T;
 }
 
@@ -37,12 +47,26 @@ export async function classroomByCode(code: string): Promise<PublicClassroom> {
   return answer(await fetch(`/api/classrooms/${encodeURIComponent(code)}/join`));
 }
 
-export async function joinClassroom(code: string, name: string): Promise<{ learnerId: string; token: string }> {
-  return answer(await fetch(`/api/classrooms/${encodeURIComponent(code)}/join`, json('POST', { name })));
+const LEARNER_TOKEN = 'drydock.learnerToken';
+
+/** Joins as a new learner: the server sets the learner cookie; the token is kept here too. */
+export async function joinClassroom(code: string, name: string): Promise<{ learnerId: string; token: string; classroom: LearnerClassroom }> {
+  const joined = await answer<{ learnerId: string; token: string; classroom: LearnerClassroom }>(
+    await fetch(`/api/classrooms/${encodeURIComponent(code)}/join`, json('POST', { name })),
+  );
+  localStorage.setItem(LEARNER_TOKEN, joined.token);
+  return joined;
+}
+
+export function learnerToken(): string | undefined {
+  return localStorage.getItem(LEARNER_TOKEN) ?? undefined;
 }
 
 export async function whoAmI(): Promise<{ learnerId: string; classroom?: LearnerClassroom }> {
-  return answer(await fetch('/api/me'));
+  const me = await answer<{ learnerId: string; classroom?: LearnerClassroom }>(await fetch('/api/me'));
+  // A token kept from another identity (the cookie was replaced) proves nobody here.
+  if (!learnerToken()?.startsWith(`${me.learnerId}.`)) localStorage.removeItem(LEARNER_TOKEN);
+  return me;
 }
 
 // Instructor
@@ -62,8 +86,9 @@ export function instructorToken(id: string): string | undefined {
   }
 }
 
-export async function createClassroom(settings: Record<string, unknown>): Promise<{ id: string; code: string; instructorToken: string; instructorUrl: string; joinUrl: string }> {
-  return answer(await fetch('/api/classrooms', json('POST', settings)));
+/** Creating a classroom needs the operator's instructor key when one is set (401/403 otherwise). */
+export async function createClassroom(settings: Record<string, unknown>, instructorKey?: string): Promise<{ id: string; code: string; instructorToken: string; instructorUrl: string; joinUrl: string }> {
+  return answer(await fetch('/api/classrooms', json('POST', settings, instructorKey || undefined)));
 }
 
 export class InstructorApi {
@@ -88,7 +113,7 @@ export class InstructorApi {
     return answer(await fetch(this.url('/broadcast'), json('POST', { message }, this.token)));
   }
 
-  async rerun(learnerId: string, lesson: string, step: string): Promise<StepResult> {
+  async rerun(learnerId: string, lesson: string, step: string): Promise<CheckAnswer> {
     return answer(await fetch(this.url(`/learners/${learnerId}/checks`), json('POST', { lesson, step }, this.token)));
   }
 
