@@ -16,8 +16,8 @@ const learners: Record<string, Page> = {};
 let code = '';
 let classroomId = '';
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+async function newPage(colorScheme: 'light' | 'dark' = 'light'): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, colorScheme });
   contexts.push(context);
   const page = await context.newPage();
   page.on('dialog', (dialog) => void dialog.accept());
@@ -80,7 +80,8 @@ describe('a classroom in the browser', () => {
     await stranger.getByRole('alert').filter({ hasText: 'No classroom has the code ZZZZZZ' }).waitFor();
 
     for (const name of ['Ana', 'Ben']) {
-      const page = await newPage();
+      // Ben's browser is in the dark theme.
+      const page = await newPage(name === 'Ben' ? 'dark' : 'light');
       learners[name] = page;
       await page.goto(`${server.url}/#/join/${code}`);
       await page.getByRole('status').filter({ hasText: 'Browser workshop' }).waitFor();
@@ -144,6 +145,7 @@ describe('a classroom in the browser', () => {
     const ben = learners.Ben;
     const message = ben.getByRole('status').filter({ hasText: 'Ten minutes left' });
     await message.waitFor();
+    await ben.screenshot({ path: path.join(ARTIFACTS, 'learner-broadcast.png') });
     await ben.getByRole('button', { name: 'Dismiss the message “Ten minutes left”' }).click();
     await message.waitFor({ state: 'detached' });
     // A reload does not bring a dismissed message back (the latest come again with `hello`).
@@ -168,6 +170,11 @@ describe('a classroom in the browser', () => {
     await ben.getByRole('button', { name: 'Copy' }).first().waitFor();
     expect(await ben.getByRole('button', { name: 'Run' }).count()).toBe(0);
     await row('Ben').locator('[data-sandbox="ready"]').waitFor({ timeout: 60_000 });
+    // Ana had the lesson open already: her Run buttons go within the page's next look at the room.
+    const ana = learners.Ana;
+    await ana.getByRole('button', { name: 'Copy' }).first().waitFor();
+    await ana.waitForFunction(() => document.querySelectorAll('.code-run').length === 0, null, { timeout: 40_000 });
+    expect(await ana.getByRole('button', { name: 'Copy' }).count()).toBeGreaterThan(0);
   });
 
   it('resets a learner’s sandbox: the learner is told and gets a fresh one, the grade stays', async () => {
@@ -182,11 +189,13 @@ describe('a classroom in the browser', () => {
     const after = await savedSessionId(ana);
     expect(after).toBeTruthy();
     expect(after).not.toBe(before);
-    // The fresh sandbox has a fresh shell: the earlier output is gone.
+    // The fresh sandbox has a fresh shell and no check result yet: the earlier ones are gone.
     await terminalShows(ana, 'drydock:');
+    expect(await ana.getByText('All checks pass').count()).toBe(0);
     expect(await ana.locator('.xterm-rows').first().textContent()).not.toContain('watched-42');
     await row('Ana').locator('[data-sandbox="ready"]').waitFor({ timeout: 60_000 });
     expect(await cell('Ana', 'passed').count()).toBe(1);
+    await ana.screenshot({ path: path.join(ARTIFACTS, 'learner-reset.png') });
   });
 
   it('closes the room: checks after closing are not graded and no one else can join', async () => {

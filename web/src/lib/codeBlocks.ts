@@ -36,6 +36,8 @@ export function enhanceCodeBlocks(root: HTMLElement, onNoTerminal: () => void, {
     block.prepend(actions);
   }
   for (const details of root.querySelectorAll<HTMLDetailsElement>('details[data-solution]')) {
+    if (details.dataset.guarded) continue; // enhanced again when Run is turned on or off
+    details.dataset.guarded = 'true';
     details.querySelector('summary')?.addEventListener('click', (event) => {
       if (!details.open && !confirm('Reveal the solution? Trying first teaches more.')) event.preventDefault();
     });
