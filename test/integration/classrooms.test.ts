@@ -217,8 +217,12 @@ describe('a workshop with two learners', () => {
   });
 
   it('refuses to grade after closing time, and the grades survive a restart', async () => {
+    const anaEvents = await EventStreamClient.open(`${server.url}/api/me/events`, { authorization: `Bearer ${learners.Ana.token}` });
+    streams.push(anaEvents);
+    await anaEvents.waitFor((event) => event.event === 'hello');
     const close = await call('PATCH', `/api/classrooms/${room.id}`, room.instructorToken, { closesAt: new Date().toISOString() });
     expect(close.body.classroom.state).toBe('closed');
+    expect((await anaEvents.waitFor((event) => event.event === 'classroom')).data).toMatchObject({ state: 'closed', displayName: 'Ana' });
     const session = await call('POST', '/api/sessions', learners.Ben.token);
     await server.client.waitReady(session.body.id, session.body.token);
     const terminal = await server.client.openTerminal(session.body.id, session.body.token);

@@ -10,7 +10,7 @@ import { openEventStream } from './eventStream.js';
 import { requestedStep, readySandbox } from './lessonRoutes.js';
 import { settingsError } from './classroomRoutes.js';
 import { parseClassroomChange } from '../classrooms/classroomSettings.js';
-import { instructorClassroomView } from '../classrooms/classroomViews.js';
+import { instructorClassroomView, learnerClassroomView } from '../classrooms/classroomViews.js';
 import { liveGrid } from '../classrooms/liveGrid.js';
 import { gradeLearners, gradesCsv } from '../classrooms/grading.js';
 import { recordCheckRun } from '../classrooms/checkRecorder.js';
@@ -58,6 +58,8 @@ export async function handleInstructorRequest(app: App, req: http.IncomingMessag
       }
       const updated = await app.classrooms.update(classroom.id, settings);
       app.hub.changed(classroom.id);
+      // Learners' pages follow at once: closing time, graded mode, Run buttons.
+      for (const member of await app.classrooms.members(classroom.id)) app.hub.tellLearner(member.learnerId, 'classroom', learnerClassroomView(updated, member.name));
       return sendJson(res, 200, { classroom: instructorClassroomView(updated, (await app.classrooms.members(classroom.id)).length) });
     }
     case 'GET events': {
