@@ -268,6 +268,10 @@ export class SessionManager {
     const session = [...this.sessions.values()].find((candidate) => candidate.sandbox?.id === sandboxId && candidate.state === 'ready');
     if (!session) return;
     const sandbox = session.sandbox!;
+    // An event can arrive late or twice (the stream replays from its last second after a
+    // reconnect): act only on a sandbox that really is not running.
+    const now = await this.backend.inspect(sandbox);
+    if (now.running || now.unreachable || session.state !== 'ready' || session.sandbox !== sandbox) return;
     const reason = "the sandbox stopped (its Docker engine exited); it is starting again with your images, containers and files";
     this.log(`session ${session.id}: ${reason}`);
     session.state = 'starting';
