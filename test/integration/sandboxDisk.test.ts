@@ -3,12 +3,13 @@
 // size, the host loses no more than that, everything keeps answering, and nothing of
 // the disk outlives the session. Every fill is bounded (in bytes and in time) so a
 // missing limit fails the test instead of filling this machine.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostEngine, startTestServer, type TestServer } from '../support/testServer.js';
-import type { CreatedSession, TerminalClient } from '../support/drydockClient.js';
+import { DrydockClient, type CreatedSession, type TerminalClient } from '../support/drydockClient.js';
 import { isMounted, loopDevicesOf, prepareSandboxDisks, SandboxDisks, sandboxDiskDirectory, sandboxDiskPrefix } from '../../sandbox-server/src/engine/sandboxDisk.js';
 import { remappedRoot } from '../../sandbox-server/src/engine/cgroupDelegation.js';
 import { createBackend } from '../../sandbox-server/src/engine/createBackend.js';
@@ -192,6 +193,44 @@ describe("another server's disks", () => {
     } finally {
       await ours.remove(theirs.id, sandboxDiskPrefix(`${server.config.instance}-theirs`));
       fs.rmdirSync(directory);
+    }
+  });
+});
+
+describe('a host without loop devices', () => {
+  it('falls back to a volume, with a warning at start', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-noloop-'));
+    // A server in a mount namespace of its own where every loop device is /dev/null.
+    const hideLoops = 'for device in /dev/loop-control /dev/loop[0-9]*; do mount --bind /dev/null "$device" || exit 1; done';
+    const child = spawn(
+      'unshare',
+      ['--mount', '--propagation', 'private', 'sh', '-c', `${hideLoops} && exec "$0" --import tsx scripts/serve.ts`, process.execPath],
+      {
+        env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DRYDOCK_INSTANCE: `${server.config.instance}-noloop`, DRYDOCK_WARM_POOL: '0', DRYDOCK_SANDBOX_DISK_MB: String(LIMIT_MB), DRYDOCK_DATABASE_FILE: path.join(dir, 'drydock.sqlite') },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      await waitUntil(() => /ready: http/.test(output) || child.exitCode !== null, 60_000, 'the server is ready');
+      const url = /ready: (http:\/\/\S+)/.exec(output)?.[1];
+      expect(url, output).toBeTruthy();
+      expect(output).toMatch(/WARNING: sandbox disks are not limited: a loop-mounted disk could not be made here/);
+      console.log(output.split('\n').find((line) => line.includes('WARNING')));
+      const client = new DrydockClient(url!);
+      const made = await client.createSession();
+      await client.waitReady(made.id, made.token);
+      const [box] = await server.app.engine.listContainers({ all: true, filters: { label: [`drydock.session=${made.id}`] } });
+      const info = await server.app.engine.getContainer(box.Id).inspect();
+      expect(info.Mounts.find((entry) => entry.Destination === '/var/lib/docker')?.Type).toBe('volume');
+      expect(info.Config.Labels['drydock.disk']).toBeUndefined();
+    } finally {
+      child.kill('SIGINT'); // removes its sandboxes
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -247,7 +247,7 @@ export async function prepareSandboxDisks(
     const probe = new SandboxDisks(directory, prefix, MIN_SANDBOX_DISK_MB * 1024 * 1024, owner);
     await probe.remove((await probe.create()).id);
   } catch (error) {
-    warn(`sandbox disks are not limited: a loop-mounted disk could not be made here (${(error as Error).message}). Sandboxes keep their engine's data on a volume that can grow until the host's disk is full.`);
+    warn(`sandbox disks are not limited: a loop-mounted disk could not be made here (${(error as Error).message}). Sandboxes keep their engine's data on a volume that can grow until the host's disk is full. Allow loop devices (in a container: --device for them and CAP_SYS_ADMIN), or set DRYDOCK_SANDBOX_DISK_MB=0 to silence this.`);
     return disabled;
   }
   warnIfOvercommitted(settings, warn);
@@ -277,7 +277,9 @@ function warnIfOvercommitted(
     `${sandboxes} sandboxes (DRYDOCK_MAX_SESSIONS + DRYDOCK_WARM_POOL) with disks of ${settings.sandboxDiskMb} MiB (DRYDOCK_SANDBOX_DISK_MB) ` +
     `could fill ${gib(worstBytes)}, but ${settings.dataDir} has ${gib(freeBytes)} free: learners together could fill the host's disk. ` +
     'Lower one of those settings or give the data directory more room.';
-  if (warned.has(message)) return;
-  warned.add(message);
+  // Once per process for the same settings (tests start many servers).
+  const key = `${settings.dataDir} ${sandboxes} ${settings.sandboxDiskMb}`;
+  if (warned.has(key)) return;
+  warned.add(key);
   warn(message);
 }
