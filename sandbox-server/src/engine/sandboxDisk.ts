@@ -68,6 +68,8 @@ export class SandboxDisks {
     this.live.add(disk.id);
     try {
       fs.mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+      // The host's root owns the mount point itself: were the disk ever not mounted on it,
+      // a sandbox bound to it could write nothing there (never the host's disk unbounded).
       fs.mkdirSync(disk.mountPoint, { mode: 0o700 });
       // Sparse: the host gives it blocks only as the sandbox writes.
       fs.closeSync(fs.openSync(disk.image, 'wx', 0o600));
