@@ -117,7 +117,7 @@ export function validateKindSpec(kind: CheckKind, spec: unknown): [string, strin
   if (!isPlainObject(spec)) return [[kind, `${kind} must be a mapping of settings`]];
   const problems: [string, string][] = [];
   for (const [key, value] of Object.entries(spec)) {
-    const validate = schema.keys[key];
+    const validate = Object.hasOwn(schema.keys, key) ? schema.keys[key] : undefined;
     if (!validate) problems.push([key, `unknown ${kind} setting "${key}" (allowed: ${Object.keys(schema.keys).join(', ')})`]);
     else {
       const problem = validate(value);

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseLesson, type ParsedLesson } from './lessonParser.js';
-import { createLessonRenderer } from './lessonRenderer.js';
+import { createLessonRenderer, type RenderOptions } from './lessonRenderer.js';
 import { LessonError, TRACKS, type Lesson, type LessonProblem } from './lessonTypes.js';
 import { CATALOG } from '../images/imageRecipes.js';
 
@@ -35,14 +35,25 @@ export async function loadLessons(dir: string, only?: string[]): Promise<Lesson[
   problems.push(...crossCheck(parsed, dir));
   if (problems.length) throw new LessonError(problems);
 
-  const render = await createLessonRenderer();
-  return parsed
-    .map((lesson) => ({
-      ...lesson,
-      introHtml: render(lesson.intro, { graded: lesson.graded }),
-      steps: lesson.steps.map((step) => ({ ...step, html: render(step.markdown, { graded: lesson.graded, checks: step.checks }) })),
-    }))
-    .sort((a, b) => TRACKS.indexOf(a.track) - TRACKS.indexOf(b.track) || a.order - b.order);
+  const renderer = await createLessonRenderer();
+  // Markdown the renderer cannot take (nesting thousands deep overflows its stack) is a
+  // problem of that lesson, named at the step (or the introduction) like any other.
+  const render = (lesson: ParsedLesson, markdown: string, options: RenderOptions, heading?: string): string => {
+    try {
+      return renderer(markdown, options);
+    } catch (error) {
+      const line = lineOfText(path.join(dir, path.basename(lesson.file)), heading ?? markdown.split('\n')[0]);
+      problems.push({ file: lesson.file, line, message: `the Markdown cannot be rendered: ${(error as Error).message.split('\n')[0]}` });
+      return '';
+    }
+  };
+  const lessons = parsed.map((lesson) => ({
+    ...lesson,
+    introHtml: render(lesson, lesson.intro, { graded: lesson.graded }),
+    steps: lesson.steps.map((step) => ({ ...step, html: render(lesson, step.markdown, { graded: lesson.graded, checks: step.checks }, `## ${step.title}`) })),
+  }));
+  if (problems.length) throw new LessonError(problems);
+  return lessons.sort((a, b) => TRACKS.indexOf(a.track) - TRACKS.indexOf(b.track) || a.order - b.order);
 }
 
 /** Problems that only show across lessons or against the outside world. */

@@ -125,9 +125,10 @@ function parseChecks(block: FencedBlock, problem: (line: number, message: string
   doc.value.forEach((entry: unknown, index: number) => {
     const line = doc.lineOf([index]);
     if (!isPlainObject(entry)) return problem(line, 'each check is a mapping with id, title and one kind');
-    const kinds = Object.keys(entry).filter((key) => key in CHECK_KINDS) as CheckKind[];
+    // Own keys only: "toString" or "constructor" is no kind of check.
+    const kinds = Object.keys(entry).filter((key) => Object.hasOwn(CHECK_KINDS, key)) as CheckKind[];
     for (const key of Object.keys(entry)) {
-      if (!(key in CHECK_KINDS) && !(key in COMMON_CHECK_KEYS)) {
+      if (!Object.hasOwn(CHECK_KINDS, key) && !Object.hasOwn(COMMON_CHECK_KEYS, key)) {
         problem(doc.lineOf([index, key]), `unknown check key "${key}" (a check has id, title, points, hints, timeout and one of: ${Object.keys(CHECK_KINDS).join(', ')})`);
       }
     }
@@ -145,14 +146,14 @@ function parseChecks(block: FencedBlock, problem: (line: number, message: string
     for (const [key, message] of validateKindSpec(kind, entry[kind])) {
       problem(doc.lineOf(key === kind ? [index, kind] : [index, kind, key]), message);
     }
-    const id = String(entry.id);
+    const id = asText(entry.id);
     if (ids.has(id)) problem(line, `another check in this step already has the id "${id}"`);
     ids.add(id);
     checks.push({
       id,
-      title: String(entry.title),
+      title: asText(entry.title),
       points: typeof entry.points === 'number' ? entry.points : 1,
-      hints: ((entry.hints as (string | Hint)[]) ?? []).map((hint) => (typeof hint === 'string' ? { text: hint } : hint)),
+      hints: (Array.isArray(entry.hints) ? (entry.hints as (string | Hint)[]) : []).map((hint) => (typeof hint === 'string' ? { text: hint } : hint)),
       timeoutMs: (typeof entry.timeout === 'number' ? entry.timeout : 10) * 1000,
       kind,
       spec: entry[kind] as Record<string, unknown>,
@@ -186,7 +187,21 @@ function parseYaml(text: string, firstLine: number, problem: (line: number, mess
     const offset = found?.range?.[0];
     return offset === undefined ? firstLine : firstLine + lineCounter.linePos(offset).line - 1;
   };
-  return { value: doc.errors.length ? undefined : (doc.toJS() as unknown), lineOf };
+  let value: unknown;
+  if (!doc.errors.length) {
+    try {
+      value = doc.toJS();
+    } catch (error) {
+      // An alias to no anchor, or aliases multiplying past the YAML library's limit.
+      problem(firstLine, `YAML: ${(error as Error).message}`);
+    }
+  }
+  return { value, lineOf };
+}
+
+/** A YAML value as text; an object (even one with a "toString" key) never throws. */
+function asText(value: unknown): string {
+  return typeof value === 'object' && value !== null ? Object.prototype.toString.call(value) : String(value);
 }
 
 function isSafeRelativePath(path: string): boolean {
