@@ -11,7 +11,7 @@ import { SessionManager } from './sessions/sessionManager.js';
 import { OpenTerminals } from './terminal/openTerminals.js';
 import { PreopenedTerminals } from './terminal/preopenedTerminals.js';
 import { createHttpServer } from './http/httpServer.js';
-import { forwardMirror } from './proxy/mirrorForwarder.js';
+import { shareMirrorForwarding } from './proxy/mirrorForwarder.js';
 import { sandboxImageTag } from './images/imageBuilder.js';
 import { loadLessons } from './lessons/lessonLoader.js';
 import { LessonCatalog } from './lessons/lessonCatalog.js';
@@ -67,11 +67,8 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     }),
   };
 
-  const mirror = await forwardMirror(config.sandboxGateway, config.mirrorPort, config.registryPort).catch((error: NodeJS.ErrnoException) => {
-    // Another Drydock server on this host already forwards the mirror; sandboxes share it.
-    if (error.code === 'EADDRINUSE') return undefined;
-    throw error;
-  });
+  // Servers on one host share one forwarder; whoever outlives the others takes it over.
+  const mirror = await shareMirrorForwarding(config.sandboxGateway, config.mirrorPort, config.registryPort);
   const server = createHttpServer(app);
   // Bind first: a second server started by mistake fails here, before it could remove
   // the first one's sandboxes as leftovers.
