@@ -14,7 +14,7 @@ export function parseNewClassroom(body: Record<string, unknown>, catalog: Lesson
   rejectUnknown(body);
   const lessons = lessonIds(body.lessons, catalog);
   const opensAt = body.opensAt === undefined ? now.toISOString() : time(body.opensAt, 'opensAt');
-  const closesAt = body.closesAt === undefined ? new Date(Date.parse(opensAt) + DEFAULT_HOURS * 3600_000).toISOString() : time(body.closesAt, 'closesAt');
+  const closesAt = body.closesAt === undefined ? hoursLater(opensAt, DEFAULT_HOURS) : time(body.closesAt, 'closesAt');
   const settings: ClassroomSettings = {
     name: classroomName(body.name),
     lessons,
@@ -104,6 +104,13 @@ function time(value: unknown, field: string): string {
   const ms = typeof value === 'string' ? Date.parse(value) : NaN;
   if (Number.isNaN(ms)) throw new SettingsError(`"${field}" must be a date and time, e.g. "2026-11-25T14:00:00Z"`);
   return new Date(ms).toISOString();
+}
+
+function hoursLater(iso: string, hours: number): string {
+  const later = new Date(Date.parse(iso) + hours * 3600_000);
+  // Past the last date JavaScript knows (+275760-09-13) there is none: refused, not a RangeError.
+  if (Number.isNaN(later.getTime())) throw new SettingsError('"opensAt" is too far in the future');
+  return later.toISOString();
 }
 
 function checkWindow(settings: ClassroomSettings): void {

@@ -34,13 +34,27 @@ export function createHttpServer(app: App): http.Server {
   });
   server.on('upgrade', (req, socket, head) => {
     handleUpgrade(app, terminals, req, socket, head).catch((error: unknown) => {
-      const status = error instanceof HttpError ? error.status : 500;
-      const body = JSON.stringify({ error: (error as Error).message });
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      endWithError(socket, error instanceof HttpError ? error.status : 500, (error as Error).message);
     });
   });
-  server.on('clientError', (_error, socket) => socket.destroy());
+  // What Node's parser refuses (an unknown method, bytes not allowed in a URL or header,
+  // headers over 16 kB, bad chunking, a request that took too long) still gets a status
+  // and a reason before the connection closes, unless an answer is already under way.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex & { _httpMessage?: http.ServerResponse }) => {
+    if (!socket.writable || socket._httpMessage?.headersSent || error.code === 'ECONNRESET') return void socket.destroy();
+    const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    endWithError(socket, status, `malformed HTTP request (${error.code ?? 'parse error'}): ${(error as { reason?: string }).reason ?? error.message}`);
+  });
+  // CONNECT asks for a tunnel, which Node leaves to a listener: without one the socket
+  // would just close.
+  server.on('connect', (_req, socket: Duplex) => endWithError(socket, 405, 'CONNECT is not allowed: this server is no proxy'));
   return server;
+}
+
+/** An error answer written straight to a socket (no response object): status, JSON reason, close. */
+function endWithError(socket: Duplex, status: number, message: string): void {
+  const body = JSON.stringify({ error: message });
+  socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
 }
 
 function parseUrl(req: http.IncomingMessage): URL {

@@ -4,7 +4,7 @@
 // or by the same credential as a bearer token.
 import type http from 'node:http';
 import type { App } from '../app.js';
-import { HttpError, readJsonBody, sendJson } from './respond.js';
+import { decodePathSegment, HttpError, readJsonBody, sendJson } from './respond.js';
 import { openEventStream } from './eventStream.js';
 import { learnerClassroomView } from '../classrooms/classroomViews.js';
 
@@ -65,7 +65,7 @@ export async function handleLearnerRequest(app: App, req: http.IncomingMessage, 
     if (req.method !== 'GET') throw new HttpError(405, 'use GET');
     return sendJson(res, 200, { lessons: await app.progress.progress(await ensureLearner(app, req, res)) });
   }
-  const lessonId = decodeURIComponent(path.slice('/api/progress/'.length));
+  const lessonId = decodePathSegment(path.slice('/api/progress/'.length));
   if (req.method !== 'PUT') throw new HttpError(405, 'use PUT with { current: <step index> }');
   const lesson = app.lessons.lesson(lessonId);
   if (!lesson) throw new HttpError(404, `no lesson "${lessonId}"`);

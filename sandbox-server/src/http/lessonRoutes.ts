@@ -7,14 +7,14 @@ import type { Lesson, Step } from '../lessons/lessonTypes.js';
 import { runChecks } from '../checks/checkEngine.js';
 import { sandboxCheckContext } from '../checks/sandboxCheckContext.js';
 import { writeFiles } from '../lessons/stepFiles.js';
-import { HttpError, readJsonBody, sendJson } from './respond.js';
+import { decodePathSegment, HttpError, readJsonBody, sendJson } from './respond.js';
 import { knownLearner } from './learnerRoutes.js';
 import { recordCheckRun } from '../classrooms/checkRecorder.js';
 
 export async function handleLessonRequest(app: App, req: http.IncomingMessage, res: http.ServerResponse, path: string): Promise<void> {
   if (req.method !== 'GET') throw new HttpError(405, 'lessons are read-only: use GET');
   if (path === '/api/lessons') return sendJson(res, 200, { lessons: app.lessons.summaries() });
-  const id = decodeURIComponent(path.slice('/api/lessons/'.length));
+  const id = decodePathSegment(path.slice('/api/lessons/'.length));
   const lesson = app.lessons.lesson(id);
   if (!lesson) throw new HttpError(404, `no lesson "${id}"`);
   // A classroom in graded mode hides solutions; its instructor may hide the Run buttons.

@@ -14,7 +14,12 @@ export function bearerToken(req: http.IncomingMessage, url: URL): string | undef
 export function previewCookieToken(req: http.IncomingMessage): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [name, ...value] = part.trim().split('=');
-    if (name === PREVIEW_COOKIE) return decodeURIComponent(value.join('='));
+    if (name !== PREVIEW_COOKIE) continue;
+    try {
+      return decodeURIComponent(value.join('='));
+    } catch {
+      return undefined; // malformed encoding: no token, so 401 rather than a crash
+    }
   }
   return undefined;
 }

@@ -24,16 +24,31 @@ export function sendError(res: http.ServerResponse, status: number, message: str
   sendJson(res, status, { error: message });
 }
 
+/** A percent-encoded path segment, decoded; malformed encoding (%E0, %ZZ) is the client's error. */
+export function decodePathSegment(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new HttpError(400, 'malformed percent-encoding in the path');
+  }
+}
+
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** Reads a JSON object body; an empty body is {}. */
 export async function readJsonBody(req: http.IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new HttpError(413, `request body is larger than ${maxBytes} bytes`);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > maxBytes) throw new HttpError(413, `request body is larger than ${maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    // A client gone mid-body ("aborted") is its own doing, not an internal error.
+    if (error instanceof HttpError) throw error;
+    throw new HttpError(400, `the request body was cut off: ${(error as Error).message}`);
   }
   const text = Buffer.concat(chunks).toString('utf8').trim();
   if (text === '') return {};
