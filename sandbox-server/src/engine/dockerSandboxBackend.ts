@@ -56,7 +56,11 @@ export class DockerSandboxBackend implements SandboxBackend {
 
   async create(labels: Record<string, string>): Promise<Sandbox> {
     const o = this.options;
-    const disk = o.disks?.enabled ? await o.disks.create() : undefined;
+    // The disk's filesystem is made while the engine creates the container (its bind's
+    // source exists at once); both are in place before the container starts.
+    const disk = o.disks?.enabled ? o.disks.reserve() : undefined;
+    const formatted = disk && o.disks!.format(disk);
+    formatted?.catch(() => undefined);
     // CgroupnsMode is in the Engine API since 1.41; the typings lag behind.
     const hostConfig: Docker.HostConfig & { CgroupnsMode: 'private' } = {
       CapAdd: ['ALL'],
@@ -84,11 +88,13 @@ export class DockerSandboxBackend implements SandboxBackend {
         HostConfig: hostConfig,
       });
     } catch (error) {
+      await formatted?.catch(() => undefined);
       if (disk) await o.disks!.remove(disk.id).catch(() => undefined);
       throw error;
     }
     if (disk) this.diskIds.set(container.id, disk.id);
     try {
+      await formatted;
       return await this.startContainer(container);
     } catch (error) {
       await container.remove({ force: true, v: true }).catch(() => undefined);

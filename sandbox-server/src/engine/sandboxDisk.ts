@@ -64,6 +64,14 @@ export class SandboxDisks {
 
   /** A new formatted, mounted disk. */
   async create(): Promise<SandboxDisk> {
+    const disk = this.reserve();
+    await this.format(disk);
+    return disk;
+  }
+
+  /** A new disk's mount point and empty sparse image, at once: its sandbox can be
+   * created (the bind's source exists) while format() makes the filesystem. */
+  reserve(): SandboxDisk {
     const disk = this.paths(crypto.randomBytes(8).toString('hex'));
     this.live.add(disk.id);
     try {
@@ -74,6 +82,16 @@ export class SandboxDisks {
       // Sparse: the host gives it blocks only as the sandbox writes.
       fs.closeSync(fs.openSync(disk.image, 'wx', 0o600));
       fs.truncateSync(disk.image, this.sizeBytes);
+      return disk;
+    } catch (error) {
+      void this.remove(disk.id).catch(() => undefined);
+      throw new Error(`could not make the sandbox's disk: ${(error as Error).message}`);
+    }
+  }
+
+  /** Makes the reserved disk's filesystem and mounts it; removes the disk if that fails. */
+  async format(disk: SandboxDisk): Promise<void> {
+    try {
       await run('mkfs.ext4', [
         '-q',
         '-F',
@@ -89,7 +107,6 @@ export class SandboxDisks {
       await mountLoop(disk);
       // Owned by the host's root, it would only puzzle a learner looking around.
       fs.rmdirSync(path.join(disk.mountPoint, 'lost+found'));
-      return disk;
     } catch (error) {
       await this.remove(disk.id).catch(() => undefined);
       throw new Error(`could not make the sandbox's disk: ${(error as Error).message}`);
