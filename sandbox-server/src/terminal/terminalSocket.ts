@@ -29,6 +29,10 @@ export async function serveTerminal(
   const sendControl = (message: object) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
+  // A bad frame (not UTF-8, over the size limit, broken framing) can arrive before the
+  // shell is open: ws closes the socket with the right code and emits 'error', which
+  // without a listener throws out of the socket's data handler (an uncaught exception).
+  socket.on('error', () => undefined);
   // Keystrokes typed while the sandbox or the shell is still starting are kept, not lost.
   const early: [RawData, boolean][] = [];
   const keepEarly = (data: RawData, isBinary: boolean) => early.push([data, isBinary]);

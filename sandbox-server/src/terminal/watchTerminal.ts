@@ -21,6 +21,8 @@ export async function watchTerminal(socket: WebSocket, backend: SandboxBackend, 
   const sendControl = (message: object) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
+  // A bad frame before the view is open must not throw from ws (see serveTerminal).
+  socket.on('error', () => undefined);
   let terminal;
   try {
     terminal = await backend.openTerminal(sandbox, watchCommand(request.name), request.cols, request.rows);
