@@ -25,12 +25,20 @@ let victim: CreatedSession;
 let victimTerminal: TerminalClient;
 let victimClosed: number | undefined;
 let target: CreatedSession;
+/** The instructor's read-only view of the attacked learner's terminal. */
+let watchPath: string;
 const marker = `fuzz-victim-${seed.toString(36)}`;
 const tally = new FuzzTally();
 
 beforeAll(async () => {
   server = await startTestServer();
-  [victim, target] = await Promise.all([server.client.createSession(), server.client.createSession()]);
+  // The attacked session is a classroom learner's, so the instructor's view of it can be fuzzed too.
+  const post = async (path: string, body?: unknown, token?: string) =>
+    (await fetch(server.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body ?? {}) })).json();
+  const room = await post('/api/classrooms', { name: 'Fuzz room', lessons: ['sample'] });
+  const learner = await post(`/api/classrooms/${room.code}/join`, { name: 'Target' });
+  watchPath = `/api/classrooms/${room.id}/learners/${learner.learnerId}/terminal?token=${encodeURIComponent(room.instructorToken)}&cols=80&rows=24`;
+  [victim, target] = await Promise.all([server.client.createSession(), post('/api/sessions', undefined, learner.token)]);
   await Promise.all([server.client.waitReady(victim.id, victim.token), server.client.waitReady(target.id, target.token)]);
   victimTerminal = await server.client.openTerminal(victim.id, victim.token);
   victimTerminal.socket.on('close', (code) => (victimClosed = code));
@@ -224,7 +232,7 @@ function garbageFrames(r: Rng): Buffer {
 }
 
 /** Handshake by hand on a raw socket, then garbage; answers how the server ended it. */
-function rawGarbage(r: Rng, session: CreatedSession, name: string): Promise<{ upgraded: boolean; closeCode?: number; ended: boolean }> {
+function rawGarbage(r: Rng, path: string): Promise<{ upgraded: boolean; closeCode?: number; ended: boolean }> {
   return new Promise((resolve) => {
     const socket = net.connect(Number(new URL(server.url).port), '127.0.0.1');
     let received = Buffer.alloc(0);
@@ -268,7 +276,7 @@ function rawGarbage(r: Rng, session: CreatedSession, name: string): Promise<{ up
     socket.on('error', () => finish(true));
     socket.on('close', () => finish(true));
     socket.write(
-      `GET /api/sessions/${session.id}/terminal?token=${encodeURIComponent(session.token)}&name=${name}&cols=80&rows=24 HTTP/1.1\r\n` +
+      `GET ${path} HTTP/1.1\r\n` +
         `Host: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
   });
@@ -293,6 +301,7 @@ const PLANNED: Record<string, number> = {
   'rapid open/close': 100,
   'absurd query strings (400)': 400,
   'protocol garbage after the handshake': 150,
+  "protocol garbage on the instructor's view": 30,
 };
 
 describe('the terminal WebSocket under fuzzing', () => {
@@ -465,9 +474,12 @@ describe('the terminal WebSocket under fuzzing', () => {
       }
     }
 
-    // Garbage after a good handshake: broken frames of every kind.
-    {
-      const family = 'protocol garbage after the handshake';
+    // Garbage after a good handshake: broken frames of every kind, on the learner's
+    // terminal and on the instructor's read-only view of it.
+    for (const [family, watch] of [
+      ['protocol garbage after the handshake', false],
+      ["protocol garbage on the instructor's view", true],
+    ] as const) {
       const r = rng.fork(family);
       const closes: Record<string, number> = {};
       const openBefore = server.app.openTerminals.count();
@@ -477,7 +489,8 @@ describe('the terminal WebSocket under fuzzing', () => {
         Array.from({ length: 8 }, async () => {
           while (next < jobs.length) {
             const job = jobs[next++];
-            const result = await rawGarbage(job.r, target, `fz-raw-${job.i % 4}`);
+            const path = watch ? watchPath : `/api/sessions/${target.id}/terminal?token=${encodeURIComponent(target.token)}&name=fz-raw-${job.i % 4}&cols=80&rows=24`;
+            const result = await rawGarbage(job.r, path);
             tally.add(family);
             if (!result.upgraded) fail(`${family} #${job.i}: the handshake was refused`);
             const key = result.closeCode ? `closed ${result.closeCode}` : result.ended ? 'dropped' : 'waiting for more';
@@ -498,7 +511,7 @@ describe('the terminal WebSocket under fuzzing', () => {
     if (failures.length) console.error(`[fuzz] terminal WebSocket failures (seed ${seed}):\n${failures.join('\n')}`);
     expect(failures.length, `${failures.length} failures, seed ${seed}; first: ${failures[0]}`).toBe(0);
     for (const [family, planned] of Object.entries(PLANNED)) expect(tally.get(family), family).toBe(planned);
-    expect(tally.total()).toBe(6206);
+    expect(tally.total()).toBe(6236);
   }, 240_000);
 
   it('leaves the server up, the victim echoing and the attacked session usable', async () => {
