@@ -27,6 +27,16 @@ async function waitUntil(condition: () => Promise<boolean>, timeoutMs: number, w
   throw new Error(`timed out waiting until ${what}`);
 }
 
+/** Gone, or a zombie whose parent has not reaped it yet: either way it no longer runs. */
+function processEnded(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
 describe('the server killed and started again', () => {
   it('reattaches running sessions with their tokens and shells, and removes the rest', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-restart-'));
@@ -132,9 +142,12 @@ describe("Drydock's engine restarting", () => {
 
     const pid = Number(fs.readFileSync(pidFile, 'utf8'));
     process.kill(pid, 'SIGTERM');
-    await waitUntil(async () => !fs.existsSync(`/proc/${pid}`), 60_000, 'the engine stopped');
+    await waitUntil(async () => processEnded(pid), 60_000, 'the engine stopped');
     await ensureEngine(config);
 
+    // Until the server hears from the engine again, the session still reads as ready.
+    const live = server.app.sessions.get(session.id)!;
+    await waitUntil(async () => live.state === 'ready' && (await server.app.backend.inspect(live.sandbox!)).running, 120_000, 'the sandbox runs again');
     await server.client.waitReady(session.id, session.token, 120_000);
     const shell = await server.client.openTerminal(session.id, session.token);
     expect(await shell.run('cat /workspace/engine.txt')).toContain('before-restart');

@@ -157,8 +157,8 @@ export class DockerSandboxBackend implements SandboxBackend {
     }
   }
 
-  watchStops(onStop: (sandboxId: string) => void): () => void {
-    return watchSandboxStops(this.docker, { [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: this.options.instance }, onStop);
+  watchStops(onStop: (sandboxId: string) => void, onReconnect?: () => void): () => void {
+    return watchSandboxStops(this.docker, { [SANDBOX_LABEL]: 'true', [INSTANCE_LABEL]: this.options.instance }, onStop, onReconnect);
   }
 
   async waitUntilReady(sandbox: Sandbox): Promise<void> {

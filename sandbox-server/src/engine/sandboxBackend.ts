@@ -44,8 +44,9 @@ export interface SandboxBackend {
   restart(sandbox: Sandbox): Promise<Sandbox>;
   /** A running sandbox made by an earlier server process, found again (undefined if gone). */
   adopt(id: string): Promise<Sandbox | undefined>;
-  /** Calls back when one of this server's sandboxes stops; follows the engine across restarts. */
-  watchStops(onStop: (sandboxId: string) => void): () => void;
+  /** Calls back when one of this server's sandboxes stops; follows the engine across
+   * restarts, calling onReconnect when it is back (the stops while it was away are not told). */
+  watchStops(onStop: (sandboxId: string) => void, onReconnect?: () => void): () => void;
   /** Removes every sandbox this backend made (labelled as Drydock's) but those kept. */
   removeLeftovers(keep?: Set<string>): Promise<number>;
 }

@@ -1,11 +1,19 @@
 // Follows the host engine's container events to learn at once when a sandbox stops
 // (its inner engine died, it ran out of memory, someone removed it). When the engine
-// itself restarts, the event stream breaks: reconnect with backoff and say so.
+// itself restarts, the event stream breaks: reconnect with backoff and say so. Events of
+// a restarted engine's shutdown are gone with it, so `onReconnect` lets the caller look
+// at its sandboxes again at once.
 import type Docker from 'dockerode';
 
 const RETRY_MS = [250, 500, 1000, 2000, 5000];
 
-export function watchSandboxStops(docker: Docker, labels: Record<string, string>, onStop: (id: string) => void, log: (message: string) => void = console.log): () => void {
+export function watchSandboxStops(
+  docker: Docker,
+  labels: Record<string, string>,
+  onStop: (id: string) => void,
+  onReconnect: () => void = () => undefined,
+  log: (message: string) => void = console.log,
+): () => void {
   let stopped = false;
   let current: NodeJS.ReadableStream | undefined;
   let failures = 0;
@@ -19,7 +27,10 @@ export function watchSandboxStops(docker: Docker, labels: Record<string, string>
         filters: { type: ['container'], event: ['die', 'destroy'], label: Object.entries(labels).map(([key, value]) => `${key}=${value}`) },
       })) as NodeJS.ReadableStream;
       if (stopped) return void (stream as unknown as { destroy(): void }).destroy();
-      if (failures > 0) log('reconnected to the Docker engine');
+      if (failures > 0) {
+        log('reconnected to the Docker engine');
+        onReconnect();
+      }
       failures = 0;
       current = stream;
       let buffer = '';

@@ -46,7 +46,9 @@ const TOMBSTONE_MS = 60 * 60 * 1000;
 const MAX_RESTARTS = 3;
 /** Activity is written down at most this often (it only moves expiry). */
 const PERSIST_ACTIVITY_MS = 30_000;
-const SWEEP_MS = 5000;
+/** A safety net only: the engine's events, and a sweep as soon as their stream comes
+ * back after the engine restarted, tell of stops at once. */
+const SWEEP_MS = 15_000;
 
 export class SessionManager {
   private readonly sessions = new Map<string, Session>();
@@ -88,7 +90,10 @@ export class SessionManager {
     const reapEveryMs = Math.max(250, Math.min(5000, this.limits.idleTimeoutMs / 4));
     this.reaper = setInterval(() => void this.reap(), reapEveryMs);
     this.reaper.unref();
-    this.stopWatching = this.backend.watchStops((sandboxId) => void this.sandboxStopped(sandboxId));
+    this.stopWatching = this.backend.watchStops(
+      (sandboxId) => void this.sandboxStopped(sandboxId),
+      () => void this.sweep(),
+    );
     this.sweeper = setInterval(() => void this.sweep(), SWEEP_MS);
     this.sweeper.unref();
   }
@@ -295,6 +300,11 @@ export class SessionManager {
       this.lost += 1;
       session.error = `the sandbox stopped and could not be started again: ${(error as Error).message}. Start a new one.`;
     }
+  }
+
+  /** Something failed on the session's sandbox: if it stopped unnoticed, restart it now. */
+  noticeIfStopped(session: Session): void {
+    if (session.state === 'ready' && session.sandbox) void this.sandboxStopped(session.sandbox.id);
   }
 
   /** Catches stops the event stream missed (e.g. while the host engine restarted). */

@@ -81,9 +81,15 @@ async function startOwnEngine(config: DrydockConfig): Promise<void> {
   fs.mkdirSync(config.runDir, { recursive: true });
   const log = fs.openSync(engineLogPath(config), 'a');
   note(`starting Drydock's engine on ${config.engineSocket} (log: ${engineLogPath(config)})`);
+  // Started through a shell that exits at once, so the engine's parent is init and not
+  // this process: otherwise an engine that stops while this process is busy in a
+  // synchronous call (npm test waits on vitest that way) lingers as a zombie.
   const child = spawn(
-    'dockerd',
+    'sh',
     [
+      '-c',
+      'dockerd "$@" &',
+      'sh',
       '--userns-remap=default',
       `--data-root=${path.join(config.dataDir, 'engine')}`,
       `--exec-root=${path.join(config.runDir, 'engine')}`,

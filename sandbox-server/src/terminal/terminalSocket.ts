@@ -29,6 +29,10 @@ export async function serveTerminal(
   const sendControl = (message: object) => {
     if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
   };
+  const closeRestarting = () => {
+    sendControl({ type: 'error', message: 'The sandbox stopped (its Docker engine exited); it is starting again with your files, images and volumes…' });
+    socket.close(1012, 'sandbox restarting');
+  };
   // A bad frame (not UTF-8, over the size limit, broken framing) can arrive before the
   // shell is open: ws closes the socket with the right code and emits 'error', which
   // without a listener throws out of the socket's data handler (an uncaught exception).
@@ -50,6 +54,13 @@ export async function serveTerminal(
       terminal = await backend.openTerminal(sandbox, ['drydock-term', request.name], request.cols, request.rows);
     }
   } catch (error) {
+    // The sandbox may have stopped a moment ago, before the server heard of it (the host
+    // engine restarting): have it looked at, and let the browser wait for its restart.
+    manager.noticeIfStopped(session);
+    if (await sandboxStopping(session, backend)) {
+      closeRestarting();
+      return;
+    }
     sendControl({ type: 'error', message: `Cannot open the terminal: ${(error as Error).message}` });
     socket.close(1011, 'sandbox unavailable');
     return;
@@ -70,11 +81,7 @@ export async function serveTerminal(
   stream.on('end', async () => {
     // The shell ended because the whole sandbox stopped: say so; the server starts it
     // again and the browser's reconnect waits for it.
-    if (await sandboxStopping(session, backend)) {
-      sendControl({ type: 'error', message: 'The sandbox stopped (its Docker engine exited); it is starting again with your files, images and volumes…' });
-      socket.close(1012, 'sandbox restarting');
-      return;
-    }
+    if (await sandboxStopping(session, backend)) return closeRestarting();
     sendControl({ type: 'exit' });
     socket.close(1000, 'terminal ended');
   });
