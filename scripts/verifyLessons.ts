@@ -2,6 +2,7 @@
 // fresh real sandboxes. For each step: open it (its files appear), assert that every
 // check fails, type the solution into the terminal as a learner would, and assert that
 // every check passes. One line per lesson, then "N passed, M failed".
+import { removeSandboxesOfDeadProcesses } from '../test/support/deadInstances.js';
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { setUpHost } from '../sandbox-server/src/setup/setupHost.js';
 import { startServer, type RunningServer } from '../sandbox-server/src/server.js';
@@ -93,6 +94,7 @@ async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const config = { ...loadConfig(), port: 0, host: '127.0.0.1', instance: `verify-${process.pid}`, warmPoolSize: 0, maxSessions: args.parallel + 2 };
   const engine = await setUpHost(config);
+  await removeSandboxesOfDeadProcesses(engine.docker, config.dataDir);
   let server: RunningServer;
   try {
     server = await startServer(config, engine, args.lessons);

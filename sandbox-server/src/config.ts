@@ -42,8 +42,11 @@ export interface DrydockConfig {
   sandboxMemoryBytes: number;
   sandboxNanoCpus: number;
   sandboxPidsLimit: number;
-  /** Size of each sandbox's own disk for its engine's data, in MiB; 0 for none (DRYDOCK_SANDBOX_DISK_MB). */
-  sandboxDiskMb: number;
+  /** Size of each sandbox's own disk (its engine's data and its own files), in MiB; 0 for
+   * none; unset: sized from the host's free space (DRYDOCK_SANDBOX_DISK_MB). */
+  sandboxDiskMb: number | undefined;
+  /** Host disk space no sandbox may take, in MiB (DRYDOCK_HOST_DISK_RESERVE_MB). */
+  hostDiskReserveMb: number;
   idleTimeoutMs: number;
   maxLifetimeMs: number;
   maxSessions: number;
@@ -92,7 +95,8 @@ export function loadConfig(): DrydockConfig {
     sandboxMemoryBytes: numberSetting('DRYDOCK_SANDBOX_MEMORY_MB', 1536) * 1024 * 1024,
     sandboxNanoCpus: Math.round(numberSetting('DRYDOCK_SANDBOX_CPUS', 1) * 1e9),
     sandboxPidsLimit: numberSetting('DRYDOCK_SANDBOX_PIDS', 1024),
-    sandboxDiskMb: numberSetting('DRYDOCK_SANDBOX_DISK_MB', 10240),
+    sandboxDiskMb: process.env.DRYDOCK_SANDBOX_DISK_MB ? numberSetting('DRYDOCK_SANDBOX_DISK_MB', 0) : undefined,
+    hostDiskReserveMb: numberSetting('DRYDOCK_HOST_DISK_RESERVE_MB', 4096),
     idleTimeoutMs: numberSetting('DRYDOCK_IDLE_TIMEOUT_S', 30 * 60) * 1000,
     maxLifetimeMs: numberSetting('DRYDOCK_MAX_LIFETIME_S', 4 * 60 * 60) * 1000,
     maxSessions: numberSetting('DRYDOCK_MAX_SESSIONS', 30),

@@ -1,7 +1,8 @@
-// A learner fills their sandbox's disk, for real: their inner engine's data lives on a
-// disk of its own (a loop-mounted sparse image), so the writes fail with ENOSPC at its
-// size, the host loses no more than that, everything keeps answering, and nothing of
-// the disk outlives the session. Every fill is bounded (in bytes and in time) so a
+// A learner fills their sandbox's disk, for real: their inner engine's data and every
+// other file they write live on a disk of its own (a loop-mounted sparse image), so the
+// writes fail with ENOSPC at its size, the host loses no more than that, everything keeps
+// answering, and nothing of the disk outlives the session; a new sandbox is admitted only
+// while the host could hold every disk filled. Every fill is bounded (in bytes and in time) so a
 // missing limit fails the test instead of filling this machine.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostEngine, startTestServer, type TestServer } from '../support/testServer.js';
 import { DrydockClient, type CreatedSession, type TerminalClient } from '../support/drydockClient.js';
 import { isMounted, loopDevicesOf, prepareSandboxDisks, SandboxDisks, sandboxDiskDirectory, sandboxDiskPrefix } from '../../sandbox-server/src/engine/sandboxDisk.js';
+import { AUTO_DISK_MAX_MB, AUTO_DISK_MIN_MB } from '../../sandbox-server/src/engine/diskBudget.js';
 import { remappedRoot } from '../../sandbox-server/src/engine/cgroupDelegation.js';
 import { createBackend } from '../../sandbox-server/src/engine/createBackend.js';
 
@@ -45,7 +47,13 @@ async function sh(script: string, timeoutMs = 180_000) {
 async function diskOf(created: CreatedSession) {
   const info = await server.app.engine.getContainer(sandboxOf(created).id).inspect();
   const mount = info.Mounts.find((entry) => entry.Destination === '/var/lib/docker')!;
-  return { id: info.Config.Labels['drydock.disk'], mountPoint: mount.Source, image: `${mount.Source}.img`, type: mount.Type };
+  return { id: info.Config.Labels['drydock.disk'], ...diskFromBind(mount.Source), type: mount.Type };
+}
+
+/** The disk whose engine folder is bound on /var/lib/docker. */
+function diskFromBind(source: string) {
+  const mountPoint = path.dirname(source);
+  return { mountPoint, image: `${mountPoint}.img` };
 }
 
 function hostFreeBytes(): number {
@@ -109,6 +117,33 @@ describe("a sandbox's disk", () => {
     expect((await sh('docker rm -f filler >/dev/null && echo removed')).output).toContain('removed');
   });
 
+  it('holds every other write in the sandbox (/root, /workspace, /tmp) to the same disk', async () => {
+    const freeBefore = hostFreeBytes();
+    const fill = await sh(
+      `df -B1 --output=size / | tail -1 | sed 's/^ */root-size=/'; df -B1 --output=used /var/lib/docker | tail -1 | sed 's/^ */used-before=/'; ` +
+        `timeout 120 dd if=/dev/zero of=/root/fill bs=1M count=${2 * LIMIT_MB} 2>&1; echo dd-exit=$?; echo written=$(stat -c %s /root/fill); ` +
+        // Less than dd's 1 MiB block may be left: take it in small blocks, then try small files.
+        'timeout 20 dd if=/dev/zero of=/tmp/fill-tail bs=4k 2>/dev/null; ' +
+        'echo more > /workspace/more.txt 2>&1; echo workspace-exit=$?; echo more > /tmp/more.txt 2>&1; echo tmp-exit=$?; ' +
+        `df -B1 --output=used /var/lib/docker | tail -1 | sed 's/^ */used-after=/'`,
+    );
+    console.log(`dd into /root: ${(written(fill.output) / 1024 / 1024).toFixed(0)} MiB written of a ${LIMIT_MB} MiB disk; host free space fell by ${((freeBefore - hostFreeBytes()) / 1024 / 1024).toFixed(0)} MiB`);
+    const rootSize = Number(/root-size=(\d+)/.exec(fill.output)?.[1]);
+    expect(rootSize).toBeGreaterThan(0.9 * LIMIT_BYTES); // the learner sees the limit in df /
+    expect(rootSize).toBeLessThanOrEqual(LIMIT_BYTES);
+    expect(fill.output).toMatch(/dd: error writing .*No space left on device/);
+    expect(fill.output).not.toContain('dd-exit=0');
+    expect(written(fill.output)).toBeGreaterThan(0.75 * LIMIT_BYTES);
+    expect(written(fill.output)).toBeLessThan(LIMIT_BYTES);
+    expect(fill.output).toMatch(/No space left on device[\s\S]*workspace-exit=1/);
+    expect(fill.output).toMatch(/No space left on device[\s\S]*tmp-exit=1/);
+    // On the disk that holds /var/lib/docker, not anywhere else.
+    const used = (name: string) => Number(new RegExp(`${name}=(\\d+)`).exec(fill.output)?.[1]);
+    expect(used('used-after') - used('used-before')).toBeGreaterThan(0.75 * LIMIT_BYTES);
+    expect(freeBefore - hostFreeBytes()).toBeLessThan(LIMIT_BYTES + HOST_NOISE_BYTES);
+    expect((await sh('rm -f /root/fill /tmp/fill-tail && echo removed')).output).toContain('removed');
+  });
+
   it('refuses direct writes and allocations into /var/lib/docker past the limit', async () => {
     const freeBefore = hostFreeBytes();
     const fill = await sh(
@@ -160,8 +195,7 @@ describe('disks left behind', () => {
     const [kept, removedByHand] = await Promise.all([crashed.create({}), crashed.create({})]);
     const disks = await Promise.all([kept, removedByHand].map(async (sandbox) => {
       const info = await server.app.engine.getContainer(sandbox.id).inspect();
-      const source = info.Mounts.find((entry) => entry.Destination === '/var/lib/docker')!.Source;
-      return { mountPoint: source, image: `${source}.img` };
+      return diskFromBind(info.Mounts.find((entry) => entry.Destination === '/var/lib/docker')!.Source);
     }));
     await server.app.engine.getContainer(removedByHand.id).remove({ force: true, v: true });
     // And a disk made just before a crash, before its sandbox existed.
@@ -192,7 +226,7 @@ describe("another server's disks", () => {
       expect(await gone(theirs)).toBe(true);
     } finally {
       await ours.remove(theirs.id, sandboxDiskPrefix(`${server.config.instance}-theirs`));
-      fs.rmdirSync(directory);
+      fs.rmSync(directory, { recursive: true }); // its disks are gone: only the template is left
     }
   });
 });
@@ -236,16 +270,52 @@ describe('a host without loop devices', () => {
 });
 
 describe('the disk setting', () => {
-  it('warns when every sandbox full would not fit on the host, and refuses a disk too small to work in', async () => {
+  it('is sized from the free space when unset, warns when the sandboxes allowed would not all fit, and refuses a disk too small to work in', async () => {
     const warnings: string[] = [];
-    const settings = { dataDir: server.config.dataDir, instance: `${server.config.instance}-setting`, maxSessions: 10, warmPoolSize: 2 };
+    const notes: string[] = [];
+    const settings = { dataDir: server.config.dataDir, instance: `${server.config.instance}-setting`, maxSessions: 10, warmPoolSize: 2, hostDiskReserveMb: 4096 };
+    const auto = await prepareSandboxDisks({ ...settings, sandboxDiskMb: undefined }, remappedRoot(), (message) => warnings.push(message), (message) => notes.push(message));
+    expect(auto.sizeBytes).toBeGreaterThanOrEqual(AUTO_DISK_MIN_MB * 1024 * 1024);
+    expect(auto.sizeBytes).toBeLessThanOrEqual(AUTO_DISK_MAX_MB * 1024 * 1024);
+    console.log(notes[0] ?? warnings[0]);
     const huge = Math.ceil(hostFreeBytes() / 1024 / 1024 / 12) + 1024; // 12 of them exceed the free space
-    const disks = await prepareSandboxDisks({ ...settings, sandboxDiskMb: huge }, remappedRoot(), (message) => warnings.push(message));
+    const disks = await prepareSandboxDisks({ ...settings, sandboxDiskMb: huge }, remappedRoot(), (message) => warnings.push(message), (message) => notes.push(message));
     expect(disks.enabled).toBe(true);
-    expect(warnings.join('\n')).toMatch(/12 sandboxes .* could fill .* GiB, but .* free/);
+    expect(warnings.join('\n')).toMatch(/: \d+ fit in the .* GiB free .*, fewer than the 12 sandboxes allowed .* new sessions are refused/);
     await expect(prepareSandboxDisks({ ...settings, sandboxDiskMb: 100 }, remappedRoot())).rejects.toThrow(/at least 256/);
     const off = await prepareSandboxDisks({ ...settings, sandboxDiskMb: 0 }, remappedRoot(), (message) => warnings.push(`off: ${message}`));
     expect(off.enabled).toBe(false);
     expect(warnings.filter((message) => message.startsWith('off:'))).toEqual([]);
+  });
+});
+
+describe("the host's disk", () => {
+  it('admits a new sandbox only while the free space could hold every sandbox disk filled, and says why it refuses', async () => {
+    // A data directory of its own on the same filesystem: only this server's disks count.
+    const dataDir = fs.mkdtempSync(path.join(server.config.dataDir, 'disk-budget-'));
+    const diskMb = 4096;
+    // Room for one disk filled, with 2 GiB to spare either way, not for two.
+    const hostDiskReserveMb = Math.floor(hostFreeBytes() / 1024 / 1024) - Math.round(1.5 * diskMb);
+    const budgeted = await startTestServer({ dataDir, sandboxDiskMb: diskMb, hostDiskReserveMb });
+    try {
+      const first = await budgeted.client.createSession();
+      await budgeted.client.waitReady(first.id, first.token);
+      const refused = await budgeted.client.request('POST', '/api/sessions');
+      const reason = (await refused.json()) as { error: string };
+      console.log(`refused: ${refused.status} ${reason.error}`);
+      expect(refused.status).toBe(503);
+      expect(reason.error).toMatch(/no room for another sandbox: 1 sandbox disk\(s\) may still grow by .* GiB/);
+      // The sandbox admitted works as ever.
+      const shell = await budgeted.client.openTerminal(first.id, first.token);
+      expect(await shell.run('echo "admitted-$((6*7))"')).toContain('admitted-42');
+      await shell.close();
+      // Once it is gone, its room is free again.
+      expect(await budgeted.client.deleteSession(first.id, first.token)).toBe(204);
+      const next = await budgeted.client.createSession();
+      await budgeted.client.waitReady(next.id, next.token);
+    } finally {
+      await budgeted.close();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

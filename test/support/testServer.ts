@@ -5,6 +5,7 @@ import { setUpHost } from '../../sandbox-server/src/setup/setupHost.js';
 import { startServer, type RunningServer } from '../../sandbox-server/src/server.js';
 import type { EngineChoice } from '../../sandbox-server/src/setup/engineDaemon.js';
 import { DrydockClient } from './drydockClient.js';
+import { removeSandboxesOfDeadProcesses } from './deadInstances.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -18,29 +19,10 @@ let engine: Promise<EngineChoice> | undefined;
 /** Host set-up runs once per test process; it is a no-op when everything is in place. */
 export function hostEngine(): Promise<EngineChoice> {
   engine ??= setUpHost(loadConfig()).then(async (choice) => {
-    await removeDeadTestSandboxes(choice);
+    await removeSandboxesOfDeadProcesses(choice.docker, loadConfig().dataDir);
     return choice;
   });
   return engine;
-}
-
-/** Test servers are named test-<pid>-…; sandboxes of a test process that died (killed
- * mid-run) are removed, so runs on one machine never pile up sandboxes. */
-async function removeDeadTestSandboxes({ docker }: EngineChoice): Promise<void> {
-  const sandboxes = await docker.listContainers({ all: true, filters: { label: ['drydock.sandbox'] } });
-  for (const sandbox of sandboxes) {
-    const pid = Number(/^test-(\d+)-/.exec(sandbox.Labels['drydock.instance'] ?? '')?.[1]);
-    if (pid && !processAlive(pid)) await docker.getContainer(sandbox.Id).remove({ force: true, v: true }).catch(() => undefined);
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface TestServer extends RunningServer {

@@ -4,6 +4,8 @@
 // --privileged, limits on memory, CPU and pids, and the engine's data on a disk of its
 // own (sandboxDisk.ts; a volume where loop mounts are not possible).
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { connectEngine } from './hostEngine.js';
@@ -11,10 +13,26 @@ import { delegateCgroups, remappedRoot } from './cgroupDelegation.js';
 import { sandboxSeccompProfile } from './seccompProfile.js';
 import { watchSandboxStops } from './sandboxEvents.js';
 import { run } from '../setup/run.js';
-import type { SandboxDisks } from './sandboxDisk.js';
+import { isMounted, type SandboxDisk, type SandboxDisks } from './sandboxDisk.js';
 import type { ExecResult, Sandbox, SandboxBackend, SandboxState, TerminalStream } from './sandboxBackend.js';
 
 export const SANDBOX_LABEL = 'drydock.sandbox';
+
+/** The host engine's folder of a container's writable layer (overlay2: diff/ and work/). */
+function writableLayerDir(info: Docker.ContainerInspectInfo): string | undefined {
+  // The typings know only the devicemapper driver's data.
+  const graph = info.GraphDriver as { Name?: string; Data?: Record<string, string> } | undefined;
+  const upper = graph?.Name === 'overlay2' ? graph.Data?.UpperDir : undefined;
+  return upper ? path.dirname(upper) : undefined;
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  console.warn(`WARNING: ${message}`);
+}
+
 const INSTANCE_LABEL = 'drydock.instance';
 const GENERATION_LABEL = 'drydock.generation';
 /** The id of the sandbox's disk (sandboxDisk.ts), when it has one. */
@@ -70,7 +88,7 @@ export class DockerSandboxBackend implements SandboxBackend {
       Tmpfs: { '/run': 'rw,exec,nosuid,size=65536k' },
       // Never overlay on overlay: the inner engine's storage lives on a disk of fixed
       // size of its own, or else on a volume.
-      Mounts: [disk ? { Type: 'bind', Source: disk.mountPoint, Target: '/var/lib/docker' } : { Type: 'volume', Source: '', Target: '/var/lib/docker' }],
+      Mounts: [disk ? { Type: 'bind', Source: disk.engineDir, Target: '/var/lib/docker' } : { Type: 'volume', Source: '', Target: '/var/lib/docker' }],
       Memory: o.memoryBytes,
       MemorySwap: o.memoryBytes,
       NanoCpus: o.nanoCpus,
@@ -95,7 +113,7 @@ export class DockerSandboxBackend implements SandboxBackend {
     if (disk) this.diskIds.set(container.id, disk.id);
     try {
       await formatted;
-      return await this.startContainer(container);
+      return await this.startContainer(container, disk);
     } catch (error) {
       await container.remove({ force: true, v: true }).catch(() => undefined);
       this.innerEngines.delete(container.id);
@@ -104,10 +122,25 @@ export class DockerSandboxBackend implements SandboxBackend {
     }
   }
 
-  /** Starts the container, hands it its cgroups, and learns its inner engine's socket. */
-  private async startContainer(container: Docker.Container): Promise<Sandbox> {
+  /** Puts its writable layer on its disk, starts the container, hands it its cgroups,
+   * and learns its inner engine's socket. */
+  private async startContainer(container: Docker.Container, disk?: SandboxDisk): Promise<Sandbox> {
+    if (disk) await this.bindWritableLayer(container, disk);
     await container.start();
     return this.attach(container, true);
+  }
+
+  private async bindWritableLayer(container: Docker.Container, disk: SandboxDisk): Promise<void> {
+    const disks = this.options.disks!;
+    // A disk of the earlier layout (the whole disk is /var/lib/docker) has no engine folder.
+    if (!fs.existsSync(disk.engineDir)) return;
+    const info = await container.inspect();
+    const layer = writableLayerDir(info);
+    if (!layer || !fs.existsSync(layer)) {
+      warnOnce(`sandboxes' own files (outside /var/lib/docker) are not limited by their disks: the engine's storage (${info.GraphDriver?.Name ?? 'unknown'}) is not overlay2 in a folder this server can see`);
+      return;
+    }
+    await disks.bindWritableLayer(disk, layer);
   }
 
   private async attach(container: Docker.Container, delegate: boolean): Promise<Sandbox> {
@@ -131,7 +164,7 @@ export class DockerSandboxBackend implements SandboxBackend {
       try {
         // Its engine's data (/var/lib/docker) and the workspace survive in the container.
         if ((await container.inspect()).State.Running) return await this.attach(container, true);
-        return await this.startContainer(container);
+        return await this.startContainer(container, await this.diskOf(container));
       } catch (error) {
         if ((error as { statusCode?: number }).statusCode === 404) throw new Error('the sandbox is gone');
         if (Date.now() > deadline) throw error;
@@ -241,12 +274,27 @@ export class DockerSandboxBackend implements SandboxBackend {
   async remove(sandbox: Sandbox, diskId?: string): Promise<void> {
     this.innerEngines.delete(sandbox.id);
     const container = this.docker.getContainer(sandbox.id);
+    const info = await container.inspect().catch(() => undefined);
     // A sandbox of an earlier run (adopted) names its disk in its labels.
-    diskId ??= this.diskIds.get(sandbox.id) ?? (await container.inspect().then((info) => info.Config.Labels?.[DISK_LABEL], () => undefined));
+    diskId ??= this.diskIds.get(sandbox.id) ?? info?.Config.Labels?.[DISK_LABEL];
     await container.remove({ force: true, v: true }).catch((error: { statusCode?: number }) => {
       if (error.statusCode !== 404) throw error;
     });
+    // The engine unmounts the writable layer's bind as it removes the container; should
+    // it not have, the disk could never be let go.
+    const layer = info && writableLayerDir(info);
+    if (layer && isMounted(layer)) await run('umount', ['-l', layer], { quiet: true }).catch(() => undefined);
     await this.removeDisk(sandbox.id, diskId);
+  }
+
+  /** The disk a sandbox names in its labels, if disks are in use. */
+  private async diskOf(container: Docker.Container): Promise<SandboxDisk | undefined> {
+    const id = (await container.inspect()).Config.Labels?.[DISK_LABEL];
+    return id && this.options.disks?.enabled ? this.options.disks.paths(id) : undefined;
+  }
+
+  capacityProblem(): string | undefined {
+    return this.options.disks?.noRoomReason();
   }
 
   /** Once its sandbox is gone: unmounts the disk, detaches its loop device, deletes its image. */

@@ -47,6 +47,8 @@ export interface SandboxBackend {
   /** Calls back when one of this server's sandboxes stops; follows the engine across
    * restarts, calling onReconnect when it is back (the stops while it was away are not told). */
   watchStops(onStop: (sandboxId: string) => void, onReconnect?: () => void): () => void;
+  /** Why no sandbox can be made now (e.g. the host's disk could not hold it), or undefined. */
+  capacityProblem(): string | undefined;
   /** Removes every sandbox this backend made (labelled as Drydock's) but those kept. */
   removeLeftovers(keep?: Set<string>): Promise<number>;
 }

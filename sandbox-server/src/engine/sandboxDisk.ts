@@ -1,12 +1,16 @@
 // A disk of fixed size per sandbox. overlay2 on ext4 has no quota, so a learner could
 // fill the host's disk through their inner engine (images, containers, volumes, build
-// cache). Each sandbox's /var/lib/docker is instead its own ext4 filesystem in a sparse
-// image file under the data directory, loop-mounted on the host and bind-mounted into
-// the sandbox: a write past its size fails with ENOSPC inside that sandbox only, and the
-// host gives at most the image's size to it.
+// cache) or by writing anywhere in the sandbox (/root, /workspace, /tmp). Each sandbox
+// instead writes only to its own ext4 filesystem in a sparse image file under the data
+// directory, loop-mounted on the host: its engine's data (/var/lib/docker) is a bind of
+// the disk's engine/ folder, and its container's writable layer (the overlay's upper and
+// work folders, where every other write lands) is the disk's layer/ folder, bound over
+// the folder the host engine keeps it in. A write past its size fails with ENOSPC inside
+// that sandbox only; the host gives at most the image's size to it, and diskBudget.ts
+// admits a new disk only if every disk filled to its size still fits.
 //
 // Layout: <dataDir>/sandbox-disks/<instance>-<id>.img, mounted on <instance>-<id>/ beside
-// it; the root of each filesystem belongs to the sandbox's (remapped) root. Measured
+// it; engine/ belongs to the sandbox's (remapped) root. Measured
 // here: making a 10 GiB disk (truncate, mkfs.ext4, losetup, mount) takes 20–80 ms
 // depending on the machine's load, 4 MiB of the image written: fast enough to make one
 // per sandbox as it starts, no pool of formatted images needed.
@@ -14,12 +18,20 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { run } from '../setup/run.js';
+import { autoDiskMb, disksThatFit, diskUse, gib, hostFreeBytes, noRoomReason } from './diskBudget.js';
 
 export interface SandboxDisk {
   id: string;
   image: string;
   mountPoint: string;
+  /** Bound on the sandbox's /var/lib/docker. */
+  engineDir: string;
+  /** Bound over the host engine's folder of the sandbox's writable layer. */
+  layerDir: string;
 }
+
+/** A disk refused because the host could not hold it filled (diskBudget.ts). */
+export class NoDiskRoomError extends Error {}
 
 /** Where every server's sandbox disks live. */
 export function sandboxDiskDirectory(dataDir: string): string {
@@ -48,8 +60,10 @@ export class SandboxDisks {
     readonly prefix: string,
     /** 0: sandboxes get no disk of their own (the engine's volume instead). */
     readonly sizeBytes: number,
-    /** Owner of each disk's root: the remapped root of the sandboxes. */
+    /** Owner of each disk's engine folder: the remapped root of the sandboxes. */
     private readonly owner: { uid: number; gid: number },
+    /** Host disk space no disk may take (diskBudget.ts). */
+    private readonly reserveBytes = 0,
   ) {}
 
   get enabled(): boolean {
@@ -59,7 +73,15 @@ export class SandboxDisks {
   paths(id: string, prefix = this.prefix): SandboxDisk {
     if (!/^[a-f0-9]{16}$/.test(id)) throw new Error(`not a sandbox disk id: ${id}`);
     const name = `${prefix}-${id}`;
-    return { id, image: path.join(this.directory, `${name}.img`), mountPoint: path.join(this.directory, name) };
+    const mountPoint = path.join(this.directory, name);
+    return { id, image: path.join(this.directory, `${name}.img`), mountPoint, engineDir: path.join(mountPoint, 'engine'), layerDir: path.join(mountPoint, 'layer') };
+  }
+
+  /** Why another disk cannot be made now (the host could not hold it filled), or undefined. */
+  noRoomReason(): string | undefined {
+    if (!this.enabled) return undefined;
+    const disks = listDisks(this.directory).flatMap((disk) => diskUse(this.paths(disk.id, disk.prefix).image) ?? []);
+    return noRoomReason({ freeBytes: hostFreeBytes(this.directory), disks, newDiskBytes: this.sizeBytes, reserveBytes: this.reserveBytes });
   }
 
   /** A new formatted, mounted disk. */
@@ -72,13 +94,18 @@ export class SandboxDisks {
   /** A new disk's mount point and empty sparse image, at once: its sandbox can be
    * created (the bind's source exists) while format() makes the filesystem. */
   reserve(): SandboxDisk {
+    fs.mkdirSync(this.directory, { recursive: true, mode: 0o700 });
+    // Checked and made in one go (no await between): two creations cannot both take the last room.
+    const noRoom = this.noRoomReason();
+    if (noRoom) throw new NoDiskRoomError(noRoom);
     const disk = this.paths(crypto.randomBytes(8).toString('hex'));
     this.live.add(disk.id);
     try {
-      fs.mkdirSync(this.directory, { recursive: true, mode: 0o700 });
-      // The host's root owns the mount point itself: were the disk ever not mounted on it,
-      // a sandbox bound to it could write nothing there (never the host's disk unbounded).
+      // The host's root owns the mount point and the engine folder under it, the bind's
+      // source until the disk is mounted over them: were the disk ever not mounted, a
+      // sandbox bound there could write nothing (never the host's disk unbounded).
       fs.mkdirSync(disk.mountPoint, { mode: 0o700 });
+      fs.mkdirSync(disk.engineDir, { mode: 0o700 });
       // Sparse: the host gives it blocks only as the sandbox writes.
       fs.closeSync(fs.openSync(disk.image, 'wx', 0o600));
       fs.truncateSync(disk.image, this.sizeBytes);
@@ -87,6 +114,18 @@ export class SandboxDisks {
       void this.remove(disk.id).catch(() => undefined);
       throw new Error(`could not make the sandbox's disk: ${(error as Error).message}`);
     }
+  }
+
+  /** What a new disk holds: the root (the host's root's alone) and the sandbox root's engine folder. */
+  private template(): string {
+    const template = path.join(this.directory, `.template-${this.owner.uid}`);
+    const engine = path.join(template, 'engine');
+    if (!fs.existsSync(engine)) {
+      fs.mkdirSync(engine, { recursive: true, mode: 0o755 });
+      fs.chmodSync(template, 0o700);
+      fs.chownSync(engine, this.owner.uid, this.owner.gid);
+    }
+    return template;
   }
 
   /** Makes the reserved disk's filesystem and mounts it; removes the disk if that fails. */
@@ -100,17 +139,37 @@ export class SandboxDisks {
         '-m', '0',
         // Lazy, and nothing to zero anyway: mkfs discards (punches) the whole fresh file
         // first, so the inode tables count as zeroed and no background init writes them.
-        '-E', `lazy_itable_init=1,lazy_journal_init=1,root_owner=${this.owner.uid}:${this.owner.gid}`,
+        '-E', 'lazy_itable_init=1,lazy_journal_init=1',
         '-L', 'drydock-sandbox',
+        // Made with its engine folder: the engine may check the bind's source at any moment
+        // (the container is being created meanwhile), so it must exist as soon as mounted.
+        '-d', this.template(),
         disk.image,
       ], { quiet: true });
       await mountLoop(disk);
-      // Owned by the host's root, it would only puzzle a learner looking around.
       fs.rmdirSync(path.join(disk.mountPoint, 'lost+found'));
     } catch (error) {
       await this.remove(disk.id).catch(() => undefined);
       throw new Error(`could not make the sandbox's disk: ${(error as Error).message}`);
     }
+  }
+
+  /**
+   * Puts the sandbox container's writable layer on the disk: the host engine's folder of
+   * that layer (overlay2: diff/, work/ and their siblings, which must share one mount) is
+   * copied to the disk once, then the disk's copy is bound over it. Done before each start:
+   * the engine unmounts what lies under its storage when it shuts down. The engine removes
+   * the bind itself when it removes the container.
+   */
+  async bindWritableLayer(disk: SandboxDisk, engineLayerDir: string): Promise<void> {
+    if (isMounted(engineLayerDir)) return;
+    if (!fs.existsSync(disk.layerDir)) {
+      const copying = `${disk.layerDir}.copying`;
+      fs.rmSync(copying, { recursive: true, force: true });
+      await run('cp', ['-a', engineLayerDir, copying], { quiet: true });
+      fs.renameSync(copying, disk.layerDir);
+    }
+    await run('mount', ['--bind', disk.layerDir, engineLayerDir], { quiet: true });
   }
 
   /** Unmounts, detaches the loop device and deletes the image; a disk already gone is fine. */
@@ -121,7 +180,10 @@ export class SandboxDisks {
       await detachLoops(disk.image);
       // Not in the event loop: freeing the blocks of a filled image can take a while.
       await fs.promises.rm(disk.image, { force: true });
-      if (fs.existsSync(disk.mountPoint) && !isMounted(disk.mountPoint)) fs.rmdirSync(disk.mountPoint);
+      if (fs.existsSync(disk.mountPoint) && !isMounted(disk.mountPoint)) {
+        if (fs.existsSync(disk.engineDir)) fs.rmdirSync(disk.engineDir);
+        fs.rmdirSync(disk.mountPoint);
+      }
     } finally {
       if (prefix === this.prefix) this.live.delete(id);
     }
@@ -240,65 +302,59 @@ export function isMounted(mountPoint: string): boolean {
 }
 
 /**
- * Sandbox disks for this server, or undefined (with a warning printed) when they cannot
- * be made here and sandboxes fall back to a volume of the engine, with no disk limit.
+ * Sandbox disks for this server (disabled, with a warning printed, when they cannot be
+ * made here: sandboxes then fall back to a volume of the engine, with no disk limit).
+ * Unset, the size is chosen so that every session and warm sandbox fits the free space.
  */
 export async function prepareSandboxDisks(
-  settings: { dataDir: string; instance: string; sandboxDiskMb: number; maxSessions: number; warmPoolSize: number },
+  settings: { dataDir: string; instance: string; sandboxDiskMb: number | undefined; hostDiskReserveMb: number; maxSessions: number; warmPoolSize: number },
   owner: { uid: number; gid: number },
   warn: (message: string) => void = (message) => console.warn(`WARNING: ${message}`),
+  note: (message: string) => void = console.log,
 ): Promise<SandboxDisks> {
   const directory = sandboxDiskDirectory(settings.dataDir);
   const prefix = sandboxDiskPrefix(settings.instance);
   const disabled = new SandboxDisks(directory, prefix, 0, owner); // still removes disks left by an earlier run
   if (settings.sandboxDiskMb === 0) return disabled;
-  if (settings.sandboxDiskMb < MIN_SANDBOX_DISK_MB) {
+  if (settings.sandboxDiskMb !== undefined && settings.sandboxDiskMb < MIN_SANDBOX_DISK_MB) {
     throw new Error(`DRYDOCK_SANDBOX_DISK_MB is ${settings.sandboxDiskMb}: give at least ${MIN_SANDBOX_DISK_MB}, or 0 for no disk limit`);
   }
-  const disks = new SandboxDisks(directory, prefix, Math.floor(settings.sandboxDiskMb) * 1024 * 1024, owner);
   const unavailable = loopMountsUnavailable();
   if (unavailable) {
     warn(`sandbox disks are not limited: ${unavailable}. Sandboxes keep their engine's data on a volume that can grow until the host's disk is full. Run as root on a host with loop devices (modprobe loop), or set DRYDOCK_SANDBOX_DISK_MB=0 to silence this.`);
     return disabled;
   }
+  fs.mkdirSync(directory, { recursive: true, mode: 0o700 });
+  const reserveBytes = settings.hostDiskReserveMb * 1024 * 1024;
+  const budget = { freeBytes: hostFreeBytes(directory), disks: listDisks(directory).flatMap((disk) => diskUse(disabled.paths(disk.id, disk.prefix).image) ?? []), reserveBytes };
+  const sandboxes = settings.maxSessions + settings.warmPoolSize;
+  const sizeMb = Math.floor(settings.sandboxDiskMb ?? autoDiskMb({ ...budget, sandboxes }));
+  const disks = new SandboxDisks(directory, prefix, sizeMb * 1024 * 1024, owner, reserveBytes);
   try {
-    // One real disk proves it works here before any learner depends on it.
-    const probe = new SandboxDisks(directory, prefix, MIN_SANDBOX_DISK_MB * 1024 * 1024, owner);
+    // One real disk proves it works here before any learner depends on it (never refused
+    // for room: it lives for a moment).
+    const probe = new SandboxDisks(directory, prefix, MIN_SANDBOX_DISK_MB * 1024 * 1024, owner, -Infinity);
     await probe.remove((await probe.create()).id);
   } catch (error) {
     warn(`sandbox disks are not limited: a loop-mounted disk could not be made here (${(error as Error).message}). Sandboxes keep their engine's data on a volume that can grow until the host's disk is full. Allow loop devices (in a container: --device for them and CAP_SYS_ADMIN), or set DRYDOCK_SANDBOX_DISK_MB=0 to silence this.`);
     return disabled;
   }
-  warnIfOvercommitted(settings, warn);
+  const fit = disksThatFit({ ...budget, diskBytes: disks.sizeBytes });
+  const summary = `sandbox disks of ${gib(disks.sizeBytes)}${settings.sandboxDiskMb === undefined ? ' (sized from the free space; DRYDOCK_SANDBOX_DISK_MB sets it)' : ''}: ${fit} fit in the ${gib(budget.freeBytes)} free beside the others and the ${gib(reserveBytes)} kept for the host`;
+  // Once per process for the same figures (tests start many servers).
+  const key = `${directory} ${sizeMb} ${sandboxes} ${fit >= sandboxes}`;
+  if (!reported.has(key)) {
+    reported.add(key);
+    if (fit >= sandboxes) note(summary);
+    else warn(`${summary}, fewer than the ${sandboxes} sandboxes allowed (DRYDOCK_MAX_SESSIONS + DRYDOCK_WARM_POOL): past ${fit}, new sessions are refused until others end. Lower DRYDOCK_SANDBOX_DISK_MB or give the data directory more room.`);
+  }
   return disks;
 }
+
+const reported = new Set<string>();
 
 function loopMountsUnavailable(): string | undefined {
   if (process.getuid?.() !== 0) return 'only root can mount loop devices';
   if (!fs.existsSync('/dev/loop-control')) return 'this host has no /dev/loop-control (loop mounts are disallowed or the loop module is not loaded)';
   return undefined;
-}
-
-const warned = new Set<string>();
-
-/** Sparse images take host space only as they fill: say so when all of them full would not fit. */
-function warnIfOvercommitted(
-  settings: { dataDir: string; sandboxDiskMb: number; maxSessions: number; warmPoolSize: number },
-  warn: (message: string) => void,
-): void {
-  const sandboxes = settings.maxSessions + settings.warmPoolSize;
-  const worstBytes = settings.sandboxDiskMb * 1024 * 1024 * sandboxes;
-  const stats = fs.statfsSync(settings.dataDir);
-  const freeBytes = stats.bavail * stats.bsize;
-  if (worstBytes <= freeBytes) return;
-  const gib = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
-  const message =
-    `${sandboxes} sandboxes (DRYDOCK_MAX_SESSIONS + DRYDOCK_WARM_POOL) with disks of ${settings.sandboxDiskMb} MiB (DRYDOCK_SANDBOX_DISK_MB) ` +
-    `could fill ${gib(worstBytes)}, but ${settings.dataDir} has ${gib(freeBytes)} free: learners together could fill the host's disk. ` +
-    'Lower one of those settings or give the data directory more room.';
-  // Once per process for the same settings (tests start many servers).
-  const key = `${settings.dataDir} ${sandboxes} ${settings.sandboxDiskMb}`;
-  if (warned.has(key)) return;
-  warned.add(key);
-  warn(message);
 }

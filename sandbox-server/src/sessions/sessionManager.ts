@@ -72,7 +72,7 @@ export class SessionManager {
     this.pool = new WarmPool(
       backend,
       limits.warmPoolSize,
-      () => this.liveCount() + this.pool.available + this.pool.pendingCount < limits.maxSessions + limits.warmPoolSize,
+      () => this.liveCount() + this.pool.available + this.pool.pendingCount < limits.maxSessions + limits.warmPoolSize && !backend.capacityProblem(),
       (error) => this.log(`warm pool: ${error.message}`),
       prepareWarm,
     );
@@ -134,6 +134,12 @@ export class SessionManager {
   create(learnerId?: string): Session {
     if (this.liveCount() >= this.limits.maxSessions) {
       throw new CapacityError(`the server is full: ${this.limits.maxSessions} sessions are running. Try again in a few minutes.`);
+    }
+    // A warm sandbox has its disk already; a new one must fit on the host's disk.
+    const noRoom = this.pool.available === 0 ? this.backend.capacityProblem() : undefined;
+    if (noRoom) {
+      this.log(`refused a session: ${noRoom}`);
+      throw new CapacityError(noRoom);
     }
     const now = Date.now();
     const warm = this.pool.take();
