@@ -18,13 +18,9 @@ import { MemorySampler } from './memorySampler.js';
 import { SandboxMemory } from './sandboxMemory.js';
 import { runLearner, type LearnerResult } from './simulatedLearner.js';
 import { round, summarize } from './stats.js';
+import { option } from './benchOptions.js';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'classroom-results.json');
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
-}
 
 const LEARNERS = Number(option('learners', '30'));
 /** How fast the room arrives: joins per second. */

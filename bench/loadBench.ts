@@ -14,19 +14,18 @@ import { startTestServer } from '../test/support/testServer.js';
 import { MemorySampler } from './memorySampler.js';
 import { runLearner, type LearnerResult } from './simulatedLearner.js';
 import { round, summarize } from './stats.js';
+import { option } from './benchOptions.js';
 
 const RESULTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load-results.json');
-
-function option(name: string, fallback: string): string {
-  const index = process.argv.indexOf(`--${name}`);
-  return index >= 0 ? process.argv[index + 1] : (process.env[`BENCH_${name.toUpperCase().replace(/-/g, '_')}`] ?? fallback);
-}
 
 const MAX = Number(option('max', '200'));
 const WAVE = Number(option('wave', '10'));
 const LESSON = option('lesson', 'what-is-a-container');
 /** Stop before the machine runs short: keep this much memory free. */
 const MEMORY_FLOOR_MB = Number(option('memory-floor-mb', String(Math.max(4096, (os.totalmem() / 1024 / 1024) * 0.2))));
+/** Each sandbox's disk: the step needs little, and every disk must fit the host filled
+ * (the server admits no more than that), so the size bounds how many the disk holds. */
+const DISK_MB = Number(option('disk-mb', '1024'));
 /** Stop when the slowest learner of a wave waited longer than this for a ready sandbox. */
 const READY_CEILING_MS = Number(option('ready-ceiling-ms', '30000'));
 
@@ -35,9 +34,9 @@ async function main() {
   const [lesson] = await loadLessons(lessonsDir, [LESSON]);
   const step = lesson?.steps.find((candidate) => candidate.checks.length && candidate.solution?.commands.trim() && !candidate.solution.files.length);
   if (!lesson || !step) throw new Error(`lesson ${LESSON} has no step that a terminal alone can solve`);
-  console.log(`Drydock load benchmark: waves of ${WAVE} learners up to ${MAX}, step "${step.title}" of "${lesson.title}"; stops below ${Math.round(MEMORY_FLOOR_MB)} MiB free or a wave's ready p100 over ${READY_CEILING_MS} ms\n`);
+  console.log(`Drydock load benchmark: waves of ${WAVE} learners up to ${MAX} with disks of ${DISK_MB} MiB, step "${step.title}" of "${lesson.title}"; stops below ${Math.round(MEMORY_FLOOR_MB)} MiB free or a wave's ready p100 over ${READY_CEILING_MS} ms\n`);
 
-  const server = await startTestServer({ lessonsDir, maxSessions: MAX, warmPoolSize: 0, rateLimitAddressPerMinute: 100_000, rateLimitLearnerPerMinute: 100_000 });
+  const server = await startTestServer({ lessonsDir, maxSessions: MAX, warmPoolSize: 0, sandboxDiskMb: DISK_MB, rateLimitAddressPerMinute: 100_000, rateLimitLearnerPerMinute: 100_000 });
   process.once('SIGINT', () => void server.close().then(() => process.exit(130)));
   const memory = new MemorySampler();
   const held: LearnerResult[] = [];
@@ -55,6 +54,10 @@ async function main() {
       const wave = { size, held: held.length, readyMs, checkMs: summarize(results.flatMap((result) => result.checkMs)), freeMb: Math.round(memory.availableMb()), failures };
       waves.push(wave);
       console.log(`wave ${String(waves.length).padStart(2)}: ${String(held.length).padStart(3)} held · ready p50 ${readyMs.p50} p95 ${readyMs.p95} ms · check p95 ${wave.checkMs.p95} ms · ${wave.freeMb} MiB free${failures.length ? ` · ${failures.length} failed` : ''}`);
+      if (failures.some((failure) => failure.includes('no room for another sandbox'))) {
+        stopReason = `the host's disk holds no more sandbox disks of ${DISK_MB} MiB filled (--disk-mb): ${failures.length} refused`;
+        break;
+      }
       if (failures.length) {
         stopReason = `a wave had failures: ${failures.slice(0, 3).join('; ')}`;
         break;
@@ -100,6 +103,7 @@ async function main() {
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, memoryMb: Math.round(os.totalmem() / 1024 / 1024) },
       maxHeld: held.length,
+      sandboxDiskMb: DISK_MB,
       stopReason,
       sessionReadyAtMaxLoadMs: last.readyMs,
       checkLatencyAtMaxLoadMs: summarize(steadyMs),
