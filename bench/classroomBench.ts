@@ -13,7 +13,7 @@ import { loadConfig } from '../sandbox-server/src/config.js';
 import { loadLessons } from '../sandbox-server/src/lessons/lessonLoader.js';
 import type { LiveGrid } from '../sandbox-server/src/classrooms/liveGrid.js';
 import { hostEngine, startTestServer, type TestServer } from '../test/support/testServer.js';
-import { EventStreamTap } from './eventStreamTap.js';
+import { EventStreamTap } from '../test/support/eventStreamTap.js';
 import { MemorySampler } from './memorySampler.js';
 import { SandboxMemory } from './sandboxMemory.js';
 import { runLearner, type LearnerResult } from './simulatedLearner.js';
@@ -67,22 +67,6 @@ async function removeLateSandboxes(server: TestServer): Promise<number> {
   return removed;
 }
 
-async function post(url: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const text = await response.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text };
-}
 
 async function main() {
   const lessonsDir = loadConfig().lessonsDir;
@@ -144,7 +128,7 @@ async function measure(server: TestServer, lessonId: string, stepId: string, com
   server.app.sessions.onInterrupt(() => void (interruptedSessions += 1));
 
   // The instructor: a classroom for the lesson, and its live grid.
-  const created = await post(`${base}/api/classrooms`, { name: 'Benchmark workshop', lessons: [lessonId], maxLearners: LEARNERS });
+  const created = await server.client.requestJson('POST', '/api/classrooms', undefined, { name: 'Benchmark workshop', lessons: [lessonId], maxLearners: LEARNERS }, 60_000);
   if (created.status !== 201) throw new Error(`creating the classroom answered ${created.status}: ${created.text.slice(0, 300)}`);
   const room = created.json as { id: string; code: string; instructorToken: string };
   const cell = `${lessonId}/${stepId}`;
@@ -177,7 +161,7 @@ async function measure(server: TestServer, lessonId: string, stepId: string, com
       const freeMb = hostMemory.availableMb();
       if (freeMb < MIN_FREE_MB) throw Object.assign(new Error(`not started: the host had ${Math.round(freeMb)} MiB available, below the ${MIN_FREE_MB} MiB floor`), { stage: 'join' });
       const joinStarted = performance.now();
-      const joined = await post(`${base}/api/classrooms/${room.code}/join`, { name });
+      const joined = await server.client.requestJson('POST', `/api/classrooms/${room.code}/join`, undefined, { name }, 60_000);
       learner.joinMs = performance.now() - joinStarted;
       if (joined.status !== 201) throw Object.assign(new Error(`join answered ${joined.status}: ${joined.text.slice(0, 200)}`), { stage: 'join' });
       const { learnerId, token } = joined.json as { learnerId: string; token: string };
@@ -228,7 +212,7 @@ async function measure(server: TestServer, lessonId: string, stepId: string, com
   const recordedPasses = gradesBody?.learners.filter((row) => row.exercises.some((exercise) => exercise.lesson === lessonId && exercise.step === stepId && exercise.achievedAt)).length;
 
   // One too many: the room is full.
-  const over = await post(`${base}/api/classrooms/${room.code}/join`, { name: 'One too many' });
+  const over = await server.client.requestJson('POST', `/api/classrooms/${room.code}/join`, undefined, { name: 'One too many' }, 60_000);
 
   instructor.close();
   for (const stream of learnerStreams) stream.close();

@@ -25,15 +25,8 @@ afterAll(async () => {
 });
 
 async function call(method: string, route: string, token?: string, body?: unknown) {
-  const response = await server.client.request(method, route, token, body);
-  const text = await response.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, body: json, text, headers: response.headers };
+  const { json, ...answer } = await server.client.requestJson(method, route, token, body);
+  return { ...answer, body: json };
 }
 
 async function createClassroom(body: Record<string, unknown>) {

@@ -11,12 +11,26 @@ export interface CreatedSession {
 export class DrydockClient {
   constructor(readonly baseUrl: string) {}
 
-  async request(method: string, path: string, token?: string, body?: unknown): Promise<Response> {
+  async request(method: string, path: string, token?: string, body?: unknown, timeoutMs?: number): Promise<Response> {
     return fetch(this.baseUrl + path, {
       method,
       headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined,
     });
+  }
+
+  /** The answer read whole: its status, text and JSON (undefined when it is not JSON). */
+  async requestJson(method: string, path: string, token?: string, body?: unknown, timeoutMs?: number) {
+    const response = await this.request(method, path, token, body, timeoutMs);
+    const text = await response.text();
+    let json: any;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      json = undefined;
+    }
+    return { status: response.status, json, text, headers: response.headers };
   }
 
   async createSession(): Promise<CreatedSession> {

@@ -1,5 +1,7 @@
-// Reads a server-sent event stream the way EventSource does, so tests can wait for the
-// event that shows a change (and fail when it never comes).
+// Keeps a server-sent event stream's events so tests can wait for the event that shows a
+// change (and fail when it never comes).
+import { EventStreamTap } from './eventStreamTap.js';
+
 export interface ServerEvent {
   event: string;
   data: any;
@@ -8,36 +10,19 @@ export interface ServerEvent {
 export class EventStreamClient {
   readonly events: ServerEvent[] = [];
   private waiters: (() => void)[] = [];
-  private constructor(private readonly controller: AbortController) {}
+  private tap?: EventStreamTap;
 
   static async open(url: string, headers: Record<string, string> = {}): Promise<EventStreamClient> {
-    const controller = new AbortController();
-    const response = await fetch(url, { headers, signal: controller.signal });
-    if (!response.ok || !response.body) throw new Error(`event stream refused: ${response.status} ${await response.text()}`);
-    const client = new EventStreamClient(controller);
-    void client.read(response.body);
+    const client = new EventStreamClient();
+    client.tap = await EventStreamTap.open(
+      url,
+      ({ event, data }) => {
+        client.events.push({ event, data });
+        for (const waiter of client.waiters.splice(0)) waiter();
+      },
+      headers,
+    );
     return client;
-  }
-
-  private async read(body: ReadableStream<Uint8Array>): Promise<void> {
-    const decoder = new TextDecoder();
-    let buffer = '';
-    try {
-      for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const event = /^event: (.*)$/m.exec(block)?.[1];
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (event && data) this.events.push({ event, data: JSON.parse(data) });
-          for (const waiter of this.waiters.splice(0)) waiter();
-        }
-      }
-    } catch {
-      // aborted by close()
-    }
   }
 
   /** The first event (from the start of the stream) that satisfies the test. */
@@ -56,6 +41,6 @@ export class EventStreamClient {
   }
 
   close(): void {
-    this.controller.abort();
+    this.tap?.close();
   }
 }
