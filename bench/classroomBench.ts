@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { loadLessons } from '../sandbox-server/src/lessons/lessonLoader.js';
 import type { LiveGrid } from '../sandbox-server/src/classrooms/liveGrid.js';
+import { applyRowUpdate } from '../sandbox-server/src/classrooms/gridRows.js';
 import { hostEngine, startTestServer, type TestServer } from '../test/support/testServer.js';
 import { EventStreamTap } from '../test/support/eventStreamTap.js';
 import { MemorySampler } from './memorySampler.js';
@@ -136,9 +137,12 @@ async function measure(server: TestServer, lessonId: string, stepId: string, com
   const firstShownAt = new Map<string, number>();
   const grid = { updates: 0, largestBytes: 0, lastLearnerCount: 0, passedShown: 0 };
   const passShownAt = new Map<string, number>();
+  let shown: LiveGrid | undefined;
   const instructor = await EventStreamTap.open(`${base}/api/classrooms/${room.id}/events?token=${encodeURIComponent(room.instructorToken)}`, (event) => {
-    if (event.event !== 'grid') return;
-    const data = event.data as LiveGrid;
+    if (event.event === 'grid') shown = event.data as LiveGrid;
+    else if (event.event === 'rows' && shown) shown = applyRowUpdate(shown, event.data);
+    else return;
+    const data = shown;
     grid.updates += 1;
     grid.largestBytes = Math.max(grid.largestBytes, event.bytes);
     grid.lastLearnerCount = data.learners.length;

@@ -160,6 +160,8 @@ describe('a workshop with two learners', () => {
     expect(Date.now() - passedAt).toBeLessThan(10_000);
     expect(cell(shown, 'Ben')).toMatchObject({ status: 'untried', points: 0 });
     expect(shown.data.learners.find((row: any) => row.name === 'Ana')).toMatchObject({ total: 10, maxTotal: 10 });
+    // Pushed as Ana's row alone, not the whole grid again.
+    expect(shown.rowsSent).toBe(1);
   });
 
   it('lets nothing a client sends raise a grade', async () => {

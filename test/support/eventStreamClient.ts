@@ -1,10 +1,14 @@
 // Keeps a server-sent event stream's events so tests can wait for the event that shows a
-// change (and fail when it never comes).
+// change (and fail when it never comes). An instructor's 'rows' update is kept as the
+// 'grid' it makes, as the dashboard shows it, so a test waits on the grid either way.
 import { EventStreamTap } from './eventStreamTap.js';
+import { applyRowUpdate } from '../../sandbox-server/src/classrooms/gridRows.js';
 
 export interface ServerEvent {
   event: string;
   data: any;
+  /** For a grid made from a 'rows' update: how many rows the update carried. */
+  rowsSent?: number;
 }
 
 export class EventStreamClient {
@@ -17,7 +21,10 @@ export class EventStreamClient {
     client.tap = await EventStreamTap.open(
       url,
       ({ event, data }) => {
-        client.events.push({ event, data });
+        if (event === 'rows') {
+          const grid = [...client.events].reverse().find((kept) => kept.event === 'grid');
+          if (grid) client.events.push({ event: 'grid', data: applyRowUpdate(grid.data, data), rowsSent: data.learners.length });
+        } else client.events.push({ event, data });
         for (const waiter of client.waiters.splice(0)) waiter();
       },
       headers,

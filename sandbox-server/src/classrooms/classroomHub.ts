@@ -1,18 +1,20 @@
 // Who is watching what, live: instructors watch a classroom's grid, learners listen for
-// broadcasts and resets. A change pushes a fresh grid within a moment; a slow tick also
-// catches what has no event of its own (a sandbox that expired, another server process
-// writing to the same PostgreSQL).
+// broadcasts and resets. A change pushes what changed within a moment (gridRows.ts: the
+// rows that changed, or the whole grid); a slow tick also catches what has no event of
+// its own (a sandbox that expired, another server process writing to the same PostgreSQL).
+import { describeSent, gridChange, type GridShape, type SentGrid } from './gridRows.js';
+
 export type GridSource<Grid> = (classroomId: string) => Promise<Grid | undefined>;
 type Listener = (event: string, data: unknown) => void;
 
 const DEBOUNCE_MS = 150;
 const TICK_MS = 2000;
 
-export class ClassroomHub<Grid extends { generatedAt: string }> {
-  private readonly watchers = new Map<string, Set<Listener>>();
+export class ClassroomHub<Grid extends GridShape<{ learnerId: string }>> {
+  /** Per classroom, each watcher and what it was last sent. */
+  private readonly watchers = new Map<string, Map<Listener, SentGrid | undefined>>();
   private readonly learners = new Map<string, Set<Listener>>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
-  private readonly lastGrid = new Map<string, string>();
   private readonly ticker: NodeJS.Timeout;
 
   constructor(
@@ -27,18 +29,20 @@ export class ClassroomHub<Grid extends { generatedAt: string }> {
 
   /** An instructor's stream: the grid now, then every change. */
   watchClassroom(classroomId: string, listener: Listener): () => void {
-    const set = this.watchers.get(classroomId) ?? new Set();
-    this.watchers.set(classroomId, set);
-    set.add(listener);
+    const watchers = this.watchers.get(classroomId) ?? new Map();
+    this.watchers.set(classroomId, watchers);
+    watchers.set(listener, undefined);
     void this.gridOf(classroomId)
-      .then((grid) => grid && listener('grid', grid))
+      .then((grid) => {
+        // A push may have reached it first; it is then at least as new.
+        if (!grid || !watchers.has(listener) || watchers.get(listener)) return;
+        watchers.set(listener, describeSent(grid));
+        listener('grid', grid);
+      })
       .catch((error: Error) => this.log(`classroom ${classroomId} grid: ${error.message}`));
     return () => {
-      set.delete(listener);
-      if (set.size === 0) {
-        this.watchers.delete(classroomId);
-        this.lastGrid.delete(classroomId);
-      }
+      watchers.delete(listener);
+      if (watchers.size === 0) this.watchers.delete(classroomId);
     };
   }
 
@@ -60,11 +64,11 @@ export class ClassroomHub<Grid extends { generatedAt: string }> {
     try {
       const grid = await this.gridOf(classroomId);
       if (!grid) return;
-      const { generatedAt: _ignored, ...content } = grid;
-      const fingerprint = JSON.stringify(content);
-      if (this.lastGrid.get(classroomId) === fingerprint) return;
-      this.lastGrid.set(classroomId, fingerprint);
-      for (const listener of watchers) listener('grid', grid);
+      for (const [listener, before] of watchers) {
+        const { sent, event } = gridChange(before, grid);
+        watchers.set(listener, sent);
+        if (event) listener(event.name, event.data);
+      }
     } catch (error) {
       this.log(`classroom ${classroomId} grid: ${(error as Error).message}`);
     }
