@@ -147,7 +147,14 @@ describe("Drydock's engine restarting", () => {
 
     // Until the server hears from the engine again, the session still reads as ready.
     const live = server.app.sessions.get(session.id)!;
-    await waitUntil(async () => live.state === 'ready' && (await server.app.backend.inspect(live.sandbox!)).running, 120_000, 'the sandbox runs again');
+    await waitUntil(
+      async () => {
+        if (live.state === 'failed') throw new Error(`the session failed: ${live.error}`);
+        return live.state === 'ready' && (await server.app.backend.inspect(live.sandbox!)).running;
+      },
+      100_000,
+      'the sandbox runs again',
+    );
     await server.client.waitReady(session.id, session.token, 120_000);
     const shell = await server.client.openTerminal(session.id, session.token);
     expect(await shell.run('cat /workspace/engine.txt')).toContain('before-restart');

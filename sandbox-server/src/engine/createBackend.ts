@@ -24,7 +24,7 @@ export async function createBackend(config: DrydockConfig, engine: EngineChoice)
     egress: config.egress,
     userNamespaced,
     disks,
-    // Drydock's own engine: its containerd, to clear a task left stale by an engine restart.
-    containerdSocket: engine.ownEngine ? path.join(config.runDir, 'engine', 'containerd', 'containerd.sock') : undefined,
+    // Drydock's own engine: where its containerd and runc keep their state.
+    engineExecRoot: engine.ownEngine ? path.join(config.runDir, 'engine') : undefined,
   });
 }

@@ -12,6 +12,7 @@ import { connectEngine } from './hostEngine.js';
 import { delegateCgroups, remappedRoot } from './cgroupDelegation.js';
 import { sandboxSeccompProfile } from './seccompProfile.js';
 import { watchSandboxStops } from './sandboxEvents.js';
+import { clearOrphanTasks, clearStaleTask } from './staleTasks.js';
 import { run } from '../setup/run.js';
 import { isMounted, type SandboxDisk, type SandboxDisks } from './sandboxDisk.js';
 import type { ExecResult, Sandbox, SandboxBackend, SandboxState, TerminalStream } from './sandboxBackend.js';
@@ -53,7 +54,8 @@ export interface DockerBackendOptions {
   instance: string;
   userNamespaced: boolean;
   egress: 'on' | 'off';
-  containerdSocket?: string;
+  /** Drydock's own engine's exec root, to clear tasks left stale by its restarts (staleTasks.ts). */
+  engineExecRoot?: string;
   readyTimeoutMs?: number;
   /** Each sandbox's /var/lib/docker on a disk of fixed size; without it (or disabled), a volume. */
   disks?: SandboxDisks;
@@ -170,16 +172,10 @@ export class DockerSandboxBackend implements SandboxBackend {
         if (Date.now() > deadline) throw error;
         // Started while the engine was shutting down, the sandbox can leave a task behind
         // in containerd that blocks every later start: clear it.
-        if (/task .* already exists/.test((error as Error).message)) await this.clearStaleTask(sandbox.id);
+        if (/task .* already exists/.test((error as Error).message) && this.options.engineExecRoot) await clearStaleTask(this.options.engineExecRoot, sandbox.id);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
     }
-  }
-
-  private async clearStaleTask(id: string): Promise<void> {
-    const socket = this.options.containerdSocket;
-    if (!socket) return;
-    await run('ctr', ['--address', socket, '--namespace', 'moby', 'task', 'delete', '--force', id], { quiet: true }).catch(() => undefined);
   }
 
   async adopt(id: string): Promise<Sandbox | undefined> {
@@ -323,6 +319,11 @@ export class DockerSandboxBackend implements SandboxBackend {
     const claimed = new Set(everySandbox.map((container) => container.Labels[DISK_LABEL]).filter((id): id is string => Boolean(id)));
     const orphans = (await this.options.disks?.removeUnclaimed(claimed, ORPHAN_DISK_AGE_MS)) ?? 0;
     if (orphans > 0) console.log(`removed ${orphans} sandbox disk(s) that belonged to no sandbox`);
+    if (this.options.engineExecRoot) {
+      const listIds = async () => new Set((await this.docker.listContainers({ all: true })).map((container) => container.Id));
+      const tasks = await clearOrphanTasks(this.options.engineExecRoot, listIds).catch(() => 0);
+      if (tasks > 0) console.log(`cleared ${tasks} task(s) the engine left behind with no container`);
+    }
     return leftovers.length;
   }
 }
