@@ -45,7 +45,8 @@ describe('creating a classroom', () => {
       [{ lessons: ['sample'] }, /"name"/],
       [{ name: 'Room', lessons: [] }, /"lessons"/],
       [{ name: 'Room', lessons: ['no-such-lesson'] }, /no lesson "no-such-lesson"/],
-      [{ name: 'Room', lessons: ['sample'], exercises: [{ lesson: 'sample', step: 'nope', points: 1 }] }, /has no step "nope"/],
+      [{ name: 'Room', lessons: ['sample'], exercises: [{ lesson: 'sample', step: 'nope', points: 1 }] }, /has no step "nope" \(its steps: version, serve-a-page;/],
+      [{ name: 'Room', lessons: ['sample'], exercises: [{ lesson: 'sample', step: 2, points: 1 }] }, /has no step 2/],
       [{ name: 'Room', lessons: ['sample'], exercises: [{ lesson: 'sample', step: 'version', points: -1 }] }, /"points"/],
       [{ name: 'Room', lessons: ['sample'], opensAt: '2026-01-02T00:00:00Z', closesAt: '2026-01-01T00:00:00Z' }, /after "opensAt"/],
       [{ name: 'Room', lessons: ['sample'], maxLearners: 0 }, /"maxLearners"/],
@@ -56,6 +57,12 @@ describe('creating a classroom', () => {
       expect(answer.status, JSON.stringify(body)).toBe(400);
       expect(answer.body.error).toMatch(reason);
     }
+  });
+
+  it('takes a graded step by id or by index and keeps its id', async () => {
+    const room = await createClassroom({ name: 'Index room', lessons: ['sample'], exercises: [{ lesson: 'sample', step: 1, points: 7 }] });
+    const own = await call('GET', `/api/classrooms/${room.id}`, room.instructorToken);
+    expect(own.body.classroom.exercises).toEqual([{ lesson: 'sample', step: 'serve-a-page', points: 7 }]);
   });
 
   it('gives a short code and an instructor token that alone opens the classroom', async () => {

@@ -79,8 +79,12 @@ function exercises(value: unknown, lessons: string[], catalog: LessonCatalog): E
     if (typeof entry !== 'object' || entry === null) throw new SettingsError(`${where} must be { lesson, step, points }`);
     const { lesson, step, points } = entry as Record<string, unknown>;
     if (typeof lesson !== 'string' || !lessons.includes(lesson)) throw new SettingsError(`${where}: "lesson" must be one of the classroom's lessons (${lessons.join(', ')})`);
-    const found = catalog.lesson(lesson)!.steps.find((candidate) => candidate.id === step);
-    if (!found) throw new SettingsError(`${where}: lesson "${lesson}" has no step ${JSON.stringify(step)}`);
+    // A step by id or 0-based index, as the checks API takes it; stored by id.
+    const found = typeof step === 'string' || Number.isInteger(step) ? catalog.step(catalog.lesson(lesson)!, step as string | number) : undefined;
+    if (!found) {
+      const ids = catalog.lesson(lesson)!.steps.map((candidate) => candidate.id).join(', ');
+      throw new SettingsError(`${where}: lesson "${lesson}" has no step ${JSON.stringify(step)} (its steps: ${ids}; an id or a 0-based index)`);
+    }
     if (!Number.isInteger(points) || (points as number) < 0 || (points as number) > 1000) throw new SettingsError(`${where}: "points" must be a whole number 0-1000`);
     const key = `${lesson}/${found.id}`;
     if (seen.has(key)) throw new SettingsError(`${where}: ${key} is listed twice`);
