@@ -59,7 +59,7 @@ describe('creating a classroom', () => {
     }
   });
 
-  it('takes a graded step by id or by index and keeps its id', async () => {
+  it('takes a graded step by its 0-based index and keeps its id', async () => {
     const room = await createClassroom({ name: 'Index room', lessons: ['sample'], exercises: [{ lesson: 'sample', step: 1, points: 7 }] });
     const own = await call('GET', `/api/classrooms/${room.id}`, room.instructorToken);
     expect(own.body.classroom.exercises).toEqual([{ lesson: 'sample', step: 'serve-a-page', points: 7 }]);

@@ -80,9 +80,10 @@ function exercises(value: unknown, lessons: string[], catalog: LessonCatalog): E
     const { lesson, step, points } = entry as Record<string, unknown>;
     if (typeof lesson !== 'string' || !lessons.includes(lesson)) throw new SettingsError(`${where}: "lesson" must be one of the classroom's lessons (${lessons.join(', ')})`);
     // A step by id or 0-based index, as the checks API takes it; stored by id.
-    const found = typeof step === 'string' || Number.isInteger(step) ? catalog.step(catalog.lesson(lesson)!, step as string | number) : undefined;
+    const lessonFound = catalog.lesson(lesson)!;
+    const found = typeof step === 'string' || Number.isInteger(step) ? catalog.step(lessonFound, step as string | number) : undefined;
     if (!found) {
-      const ids = catalog.lesson(lesson)!.steps.map((candidate) => candidate.id).join(', ');
+      const ids = lessonFound.steps.map((candidate) => candidate.id).join(', ');
       throw new SettingsError(`${where}: lesson "${lesson}" has no step ${JSON.stringify(step)} (its steps: ${ids}; an id or a 0-based index)`);
     }
     if (!Number.isInteger(points) || (points as number) < 0 || (points as number) > 1000) throw new SettingsError(`${where}: "points" must be a whole number 0-1000`);
