@@ -4,35 +4,39 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DrydockConfig } from '../config.js';
 import { step, note } from '../setup/progress.js';
-import { CATALOG, BASE_TAGS, BUSYBOX_TAGS, IMAGES_DIR, SANDBOX_RECIPE, recipeTag, type DockerfileRecipe } from './imageRecipes.js';
-import { baseImageTag, buildBaseImage, busyboxImageTag, buildBusyboxImage } from './rootfsImages.js';
+import { CATALOG, BASE_TAGS, BUSYBOX_TAGS, IMAGES_DIR, SANDBOX_RECIPE, publishedTags, recipeTag, type DockerfileRecipe } from './imageRecipes.js';
+import { DEBIAN_SUITES, baseImageTag, buildBaseImage, busyboxImageTag, buildBusyboxImage } from './rootfsImages.js';
 import { publishToMirror, type Publication } from './mirrorPublisher.js';
 import type { ImageTools } from './imageTools.js';
 
+/** The local tag of a recipe's image: a hash of its recipe and of its base. */
+function localTag(recipe: DockerfileRecipe): string {
+  return recipeTag(recipe, baseImageTag(recipe.suite));
+}
+
 export function sandboxImageTag(): string {
-  return recipeTag(SANDBOX_RECIPE, baseImageTag());
+  return localTag(SANDBOX_RECIPE);
 }
 
 /** Every image the mirror should serve: local tag -> official name and tags. */
 export function catalogPublications(): Publication[] {
-  const baseTag = baseImageTag();
   return [
     { localTag: busyboxImageTag(), name: 'busybox', tags: BUSYBOX_TAGS },
-    { localTag: baseTag, name: 'debian', tags: BASE_TAGS },
-    ...CATALOG.map((recipe) => ({ localTag: recipeTag(recipe, baseTag), name: recipe.name, tags: recipe.tags })),
+    ...DEBIAN_SUITES.map((suite) => ({ localTag: baseImageTag(suite), name: 'debian', tags: BASE_TAGS[suite] })),
+    ...CATALOG.map((recipe) => ({ localTag: localTag(recipe), name: recipe.name, tags: publishedTags(recipe) })),
   ];
 }
 
 export async function ensureImages(config: DrydockConfig, tools: ImageTools): Promise<void> {
   const workDir = path.join(config.dataDir, 'build');
   fs.mkdirSync(workDir, { recursive: true });
-  const baseTag = baseImageTag();
-  await buildIfMissing(tools, baseTag, 'Debian base image (debootstrap)', () => buildBaseImage(tools, workDir));
+  for (const suite of DEBIAN_SUITES) {
+    await buildIfMissing(tools, baseImageTag(suite), `Debian ${suite} base image (debootstrap)`, () => buildBaseImage(tools, workDir, suite));
+  }
   await buildIfMissing(tools, busyboxImageTag(), 'busybox image', () => buildBusyboxImage(tools));
-  await buildIfMissing(tools, sandboxImageTag(), 'sandbox image', () => buildRecipe(tools, SANDBOX_RECIPE, sandboxImageTag(), baseTag));
-  for (const recipe of CATALOG) {
-    const tag = recipeTag(recipe, baseTag);
-    await buildIfMissing(tools, tag, `${recipe.name}:${recipe.tags[0]}`, () => buildRecipe(tools, recipe, tag, baseTag));
+  for (const recipe of [SANDBOX_RECIPE, ...CATALOG]) {
+    const title = recipe === SANDBOX_RECIPE ? 'sandbox image' : `${recipe.name}:${recipe.tags[0]}`;
+    await buildIfMissing(tools, localTag(recipe), title, () => buildRecipe(tools, recipe, localTag(recipe)));
   }
   if (config.mirrorUpstream) {
     note(`the mirror proxies ${config.mirrorUpstream}; local stand-ins are not published`);
@@ -46,7 +50,7 @@ async function buildIfMissing(tools: ImageTools, tag: string, title: string, bui
   await step(`building ${title}`, build);
 }
 
-async function buildRecipe(tools: ImageTools, recipe: DockerfileRecipe, tag: string, baseTag: string): Promise<void> {
-  const buildArgs = Object.entries({ BASE: baseTag, ...recipe.buildArgs }).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
+async function buildRecipe(tools: ImageTools, recipe: DockerfileRecipe, tag: string): Promise<void> {
+  const buildArgs = Object.entries({ BASE: baseImageTag(recipe.suite), ...recipe.buildArgs }).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
   await tools.docker(['build', '--force-rm', '-t', tag, ...buildArgs, path.join(IMAGES_DIR, recipe.dir)]);
 }

@@ -4,6 +4,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DebianSuite } from './rootfsImages.js';
 
 export const IMAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../images');
 
@@ -12,35 +13,71 @@ export interface DockerfileRecipe {
   name: string;
   /** Folder under images/ holding the Dockerfile and its files. */
   dir: string;
-  /** Tags pushed to the mirror under library/<name>. */
+  /** The Debian release it is built from (its base image). */
+  suite: DebianSuite;
+  /** Tags pushed to the mirror under library/<name>, all true to what the image is. */
   tags: string[];
+  /** Tags of other variants this image stands in for (e.g. `-alpine`, where the role in
+   * a `docker run` is the same but the real image differs); the README names them. */
+  aliases?: string[];
   buildArgs?: Record<string, string>;
 }
 
-/** Stand-ins for official images, built FROM the local Debian base. */
+// The official full images (python:3.13, node:20) carry a compiler and git, as
+// buildpack-deps does; that is what multi-stage lessons shed.
+const BUILD_TOOLS = { EXTRA_PACKAGES: 'build-essential git curl' };
+
+/** Stand-ins for official images, built FROM a local Debian base. Current tags come from
+ * trixie; the tags pinned to older versions (python 3.11, postgres 15, redis 7) from bookworm. */
 export const CATALOG: DockerfileRecipe[] = [
-  { name: 'debian', dir: 'catalog/debian', tags: ['bookworm', '12', 'stable', 'latest'] },
-  { name: 'nginx', dir: 'catalog/nginx', tags: ['latest', '1', '1.22', 'stable'] },
-  { name: 'httpd', dir: 'catalog/httpd', tags: ['latest', '2', '2.4'] },
+  { name: 'debian', dir: 'catalog/debian', suite: 'trixie', tags: ['trixie', '13', 'stable', 'latest'] },
+  { name: 'debian', dir: 'catalog/debian', suite: 'bookworm', tags: ['bookworm', '12', 'oldstable'] },
   {
-    name: 'python',
-    dir: 'catalog/python',
-    tags: ['3.11', '3', 'latest', '3.11-bookworm'],
-    // The full tag carries a compiler, as the official one does; that is what
-    // multi-stage lessons shed.
-    buildArgs: { EXTRA_PACKAGES: 'build-essential git curl' },
+    name: 'nginx', dir: 'catalog/nginx', suite: 'trixie',
+    tags: ['latest', '1', '1.26', 'stable', 'stable-trixie'],
+    aliases: ['mainline', 'alpine', 'stable-alpine', 'mainline-alpine', '1-alpine', '1.26-alpine', 'alpine-slim'],
   },
-  { name: 'python', dir: 'catalog/python', tags: ['3.11-slim', '3-slim', 'slim', '3.11-slim-bookworm'] },
-  { name: 'redis', dir: 'catalog/redis', tags: ['latest', '7', '7.0'] },
-  { name: 'postgres', dir: 'catalog/postgres', tags: ['15', 'latest', '15-bookworm'] },
-  { name: 'registry', dir: 'catalog/registry', tags: ['2', 'latest'] },
+  { name: 'httpd', dir: 'catalog/httpd', suite: 'trixie', tags: ['latest', '2', '2.4'], aliases: ['alpine', '2-alpine', '2.4-alpine'] },
+  { name: 'python', dir: 'catalog/python', suite: 'trixie', tags: ['3.13', '3', 'latest', '3.13-trixie', 'trixie'], aliases: ['3.12'], buildArgs: BUILD_TOOLS },
+  {
+    name: 'python', dir: 'catalog/python', suite: 'trixie',
+    tags: ['3.13-slim', '3-slim', 'slim', '3.13-slim-trixie', 'slim-trixie'],
+    aliases: ['3.12-slim', '3.13-alpine', '3.12-alpine', '3-alpine', 'alpine'],
+  },
+  { name: 'python', dir: 'catalog/python', suite: 'bookworm', tags: ['3.11', '3.11-bookworm'], buildArgs: BUILD_TOOLS },
+  { name: 'python', dir: 'catalog/python', suite: 'bookworm', tags: ['3.11-slim', '3.11-slim-bookworm'], aliases: ['3.11-alpine'] },
+  { name: 'node', dir: 'catalog/node', suite: 'trixie', tags: ['20', 'lts', 'latest', '20-trixie', 'lts-trixie', 'iron'], buildArgs: BUILD_TOOLS },
+  {
+    name: 'node', dir: 'catalog/node', suite: 'trixie',
+    tags: ['20-slim', 'lts-slim', 'slim', '20-trixie-slim', 'iron-slim'],
+    aliases: ['20-alpine', 'lts-alpine', 'alpine', 'iron-alpine'],
+  },
+  { name: 'redis', dir: 'catalog/redis', suite: 'trixie', tags: ['8', '8.0', 'latest'], aliases: ['alpine', '8-alpine', '8.0-alpine'] },
+  { name: 'redis', dir: 'catalog/redis', suite: 'bookworm', tags: ['7', '7.0', '7-bookworm'], aliases: ['7-alpine', '7.0-alpine'] },
+  {
+    name: 'postgres', dir: 'catalog/postgres', suite: 'trixie',
+    tags: ['17', 'latest', '17-trixie'],
+    aliases: ['16', '16-alpine', '17-alpine', 'alpine'],
+    buildArgs: { PG_MAJOR: '17' },
+  },
+  { name: 'postgres', dir: 'catalog/postgres', suite: 'bookworm', tags: ['15', '15-bookworm'], aliases: ['15-alpine'], buildArgs: { PG_MAJOR: '15' } },
+  { name: 'registry', dir: 'catalog/registry', suite: 'trixie', tags: ['2', '2.8', 'latest'] },
+  { name: 'bash', dir: 'catalog/bash', suite: 'trixie', tags: ['latest', '5', '5.2'] },
 ];
 
-/** The base image doubles as debian:bookworm-slim. */
-export const BASE_TAGS = ['bookworm-slim', '12-slim', 'stable-slim'];
+/** The slim base images double as debian:<suite>-slim. */
+export const BASE_TAGS: Record<DebianSuite, string[]> = {
+  trixie: ['trixie-slim', '13-slim', 'stable-slim'],
+  bookworm: ['bookworm-slim', '12-slim', 'oldstable-slim'],
+};
 export const BUSYBOX_TAGS = ['latest', '1', '1.35'];
 
-export const SANDBOX_RECIPE: DockerfileRecipe = { name: 'drydock-sandbox', dir: 'sandbox', tags: [] };
+export const SANDBOX_RECIPE: DockerfileRecipe = { name: 'drydock-sandbox', dir: 'sandbox', suite: 'trixie', tags: [] };
+
+/** Every tag a recipe publishes, its own and its aliases. */
+export function publishedTags(recipe: Pick<DockerfileRecipe, 'tags' | 'aliases'>): string[] {
+  return [...recipe.tags, ...(recipe.aliases ?? [])];
+}
 
 export function hashParts(parts: (string | Buffer)[]): string {
   const hash = crypto.createHash('sha256');

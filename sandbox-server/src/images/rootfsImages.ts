@@ -1,5 +1,6 @@
 // Images made from a root filesystem on the host and `docker import`ed: the Debian
-// base (debootstrap) and busybox (Debian's static busybox). No registry is needed.
+// bases (debootstrap, one per suite) and busybox (Debian's static busybox). No registry
+// is needed. A base of a newer suite than the host's is fine: debootstrap only unpacks.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,10 @@ import { debianMirror } from './debianMirror.js';
 import { run } from '../setup/run.js';
 import type { ImageTools } from './imageTools.js';
 
-const SUITE = 'bookworm';
+/** Debian releases the images are made from: bookworm (12) for the pinned older tags,
+ * trixie (13, today's stable) for the sandbox and the current tags. */
+export type DebianSuite = 'bookworm' | 'trixie';
+export const DEBIAN_SUITES: DebianSuite[] = ['bookworm', 'trixie'];
 // Like the official slim image: no docs, man pages or translations, apt lists cleaned.
 const SLIM_DPKG_CONFIG = `path-exclude /usr/share/doc/*
 path-include /usr/share/doc/*/copyright
@@ -24,18 +28,20 @@ Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";
 APT::Install-Recommends "false";
 `;
 
-export function baseImageTag(): string {
-  return `drydock/debian-base:${hashParts([SUITE, 'minbase', SLIM_DPKG_CONFIG, APT_CLEAN_CONFIG, 'v1'])}`;
+export function baseImageTag(suite: DebianSuite): string {
+  return `drydock/debian-base:${hashParts([suite, 'minbase', SLIM_DPKG_CONFIG, APT_CLEAN_CONFIG, 'v1'])}`;
 }
 
-export async function buildBaseImage(tools: ImageTools, workDir: string): Promise<void> {
-  const rootfs = fs.mkdtempSync(path.join(workDir, 'debian-'));
-  fs.mkdirSync(path.join(workDir, 'debs'), { recursive: true });
+export async function buildBaseImage(tools: ImageTools, workDir: string, suite: DebianSuite): Promise<void> {
+  const rootfs = fs.mkdtempSync(path.join(workDir, `debian-${suite}-`));
+  // One package cache per suite: the same file name can differ between suites.
+  const cacheDir = path.join(workDir, 'debs', suite);
+  fs.mkdirSync(cacheDir, { recursive: true });
   try {
     await run('debootstrap', [
       '--variant=minbase',
-      `--cache-dir=${path.join(workDir, 'debs')}`,
-      SUITE,
+      `--cache-dir=${cacheDir}`,
+      suite,
       rootfs,
       debianMirror(),
     ], { quiet: true });
@@ -44,7 +50,7 @@ export async function buildBaseImage(tools: ImageTools, workDir: string): Promis
     for (const dir of ['var/cache/apt/archives', 'var/lib/apt/lists', 'usr/share/doc', 'usr/share/man', 'usr/share/info', 'usr/share/locale']) {
       emptyFolder(path.join(rootfs, dir));
     }
-    await importRootfs(tools, rootfs, baseImageTag(), ['CMD ["bash"]']);
+    await importRootfs(tools, rootfs, baseImageTag(suite), ['CMD ["bash"]']);
   } finally {
     fs.rmSync(rootfs, { recursive: true, force: true });
   }
