@@ -1,8 +1,9 @@
 // image: an image and its size, layers, user, ports, command, labels, env, health
-// check, and which paths it holds or lacks (a multi-stage build leaves its tools behind).
+// check, which paths it holds or lacks (a multi-stage build leaves its tools behind),
+// which builder made it, and a text (a secret) that must be in none of its layers.
 import type Docker from 'dockerode';
 import { isRootUser } from './containerCheck.js';
-import { fail, inspectIfExists, isNotFound, pass, quote, type CheckContext, type Finding } from './checkTypes.js';
+import { fail, inspectIfExists, isNotFound, pass, quote, shellWord, type CheckContext, type Finding } from './checkTypes.js';
 
 interface ImageSpec {
   name: string;
@@ -22,9 +23,11 @@ interface ImageSpec {
   healthcheck?: boolean;
   lacks?: string[];
   contains?: string[];
+  lacksText?: string;
+  builder?: 'buildkit' | 'legacy';
 }
 
-export async function checkImage(spec: ImageSpec, context: CheckContext): Promise<Finding> {
+export async function checkImage(spec: ImageSpec, context: CheckContext, timeoutMs = 10_000): Promise<Finding> {
   const info = await inspectIfExists(() => context.docker.getImage(spec.name).inspect());
   if (!info) {
     return spec.exists === false ? pass(`there is no image ${spec.name}`) : fail('missing', `there is no image ${spec.name}; \`docker images\` lists what there is`);
@@ -75,9 +78,19 @@ export async function checkImage(spec: ImageSpec, context: CheckContext): Promis
     if (!test.length || test[0] === 'NONE') return fail('no-healthcheck', `${name} has no HEALTHCHECK`);
     facts.push('has a health check');
   }
+  if (spec.builder) {
+    const built = await builderOf(context.docker, name);
+    if (built !== spec.builder) return fail('wrong-builder', `${name} was built by ${built === 'buildkit' ? 'BuildKit' : 'the legacy builder'}, not ${spec.builder === 'buildkit' ? 'BuildKit' : 'the legacy builder'}`);
+    facts.push(`was built by ${built === 'buildkit' ? 'BuildKit' : 'the legacy builder'}`);
+  }
   if (spec.lacks || spec.contains) {
     const finding = await checkPaths(context.docker, spec);
     if (finding) return finding;
+  }
+  if (spec.lacksText !== undefined) {
+    const finding = await checkText(context, name, spec.lacksText, timeoutMs);
+    if (finding) return finding;
+    facts.push('holds the text in none of its layers');
   }
   return pass(`${name}${facts.length ? ' ' + facts.join(', ') : ' exists'}`);
 }
@@ -100,4 +113,20 @@ async function checkPaths(docker: Docker, spec: ImageSpec): Promise<Finding | un
   } finally {
     await container.remove({ force: true }).catch(() => undefined);
   }
+}
+
+/** BuildKit's Dockerfile frontend marks each step of the history it writes; the legacy
+ * builder leaves the comment empty. The newest step tells who built the image. */
+async function builderOf(docker: Docker, name: string): Promise<'buildkit' | 'legacy'> {
+  const history = (await docker.getImage(name).history()) as { Comment?: string }[];
+  return history[0]?.Comment?.startsWith('buildkit') ? 'buildkit' : 'legacy';
+}
+
+/** Searches every layer, the configuration and the history of the image, as
+ * `docker save` writes them (uncompressed), for the text. */
+async function checkText(context: CheckContext, name: string, text: string, timeoutMs: number): Promise<Finding | undefined> {
+  const result = await context.exec(`docker save ${shellWord(name)} | grep -a -c -F -e ${shellWord(text)}`, timeoutMs);
+  if (result.exitCode === 0) return fail('text-in-image', `${name} holds the text ${quote(text)} in a layer or in its history: \`docker history --no-trunc ${name}\` shows each step`);
+  if (result.exitCode !== 1) throw new Error(`could not read the layers of ${name}: ${result.output.trim().slice(0, 200)}`);
+  return undefined;
 }

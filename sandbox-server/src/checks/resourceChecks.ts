@@ -49,7 +49,8 @@ export async function checkNetwork(spec: NetworkSpec, context: CheckContext): Pr
 
 export async function checkCompose(spec: { project?: string; services: Record<string, number>; file?: string }, context: CheckContext): Promise<Finding> {
   const filters = { label: [spec.project ? `com.docker.compose.project=${spec.project}` : 'com.docker.compose.project'] };
-  const containers = await context.docker.listContainers({ all: true, filters });
+  // `docker compose run` leaves one-off containers with the service's label: not the service.
+  const containers = (await context.docker.listContainers({ all: true, filters })).filter((container) => container.Labels['com.docker.compose.oneoff'] !== 'True');
   const project = spec.project ?? 'the Compose project';
   if (containers.length === 0) return fail('missing', `${project} has no containers; run \`docker compose up -d\` in its folder`);
   if (spec.file) {

@@ -83,7 +83,7 @@ export const CHECK_KINDS: Record<CheckKind, KindSchema> = {
       name: isString, exists: isBoolean, maxSizeMb: isNumber, maxLayers: isInteger, minLayers: isInteger,
       nonRoot: isBoolean, user: isString, exposes: isStringList, cmd: isStringList, cmdContains: isString,
       entrypoint: isStringList, labels: isStringMap, env: isStringMap, workdir: isString, healthcheck: isBoolean,
-      lacks: isStringList, contains: isStringList,
+      lacks: isStringList, contains: isStringList, lacksText: isString, builder: oneOf('buildkit', 'legacy'),
     },
   },
   volume: { requireOne: ['name'], keys: { name: isString, exists: isBoolean, driver: isString, usedBy: isString } },
