@@ -1,9 +1,10 @@
-// One learner can never reach another's session, and a sandbox holds the first
-// escape routes a root learner would try.
+// One learner can never reach another's session, and a sandbox holds the escape routes
+// a root learner would try, from the sandbox and from the most privileged nested container.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 import type { CreatedSession } from '../support/drydockClient.js';
+import { ESCAPE_PROBE, escapes } from '../support/escapeProbes.js';
 
 let server: TestServer;
 let alice: CreatedSession;
@@ -66,28 +67,33 @@ describe('session tokens', () => {
 });
 
 describe('the sandbox boundary', () => {
-  it('hides the host engine socket and refuses kernel settings and raw disks', async () => {
+  async function probe(script: string) {
     const sandbox = server.app.sessions.get(alice.id)!.sandbox!;
-    const probe = await server.app.backend.exec(sandbox, [
-      'sh',
-      '-c',
-      [
-        // The host engine's socket is nowhere in the sandbox.
-        'test -S /var/run/docker.sock && [ "$(readlink -f /var/run/docker.sock)" != /run/docker.sock ] && echo HOST_SOCKET',
-        // /proc/sys is read-only: opening core_pattern for writing must fail (nothing is written).
-        '( exec 3>>/proc/sys/kernel/core_pattern ) 2>/dev/null && echo CORE_PATTERN_WRITABLE',
-        // A block device for the host disk cannot be opened even if mknod succeeds.
-        'mknod /tmp/hostdisk b 254 0 2>/dev/null; ( exec 3</tmp/hostdisk ) 2>/dev/null && echo RAW_DISK_READABLE',
-        // The user namespace: uid 0 here is not uid 0 on the host.
-        'awk \'$1 == 0 && $2 != 0 { print "REMAPPED" }\' /proc/self/uid_map',
-        'echo probe-done',
-      ].join('; '),
-    ]);
-    expect(probe.output).toContain('probe-done');
-    expect(probe.output).toContain('REMAPPED');
-    expect(probe.output).not.toContain('HOST_SOCKET');
-    expect(probe.output).not.toContain('CORE_PATTERN_WRITABLE');
-    expect(probe.output).not.toContain('RAW_DISK_READABLE');
+    return (await server.app.backend.exec(sandbox, ['bash', '-c', script], 120_000)).output;
+  }
+  /** The probe script, written into the sandbox for nested containers to read. */
+  const PROBE_FILE = `printf %s ${Buffer.from(ESCAPE_PROBE).toString('base64')} | base64 -d > /tmp/escape-probe.sh`;
+
+  it('holds the escape routes in the sandbox itself: host socket, kernel settings, raw disks, release_agent', async () => {
+    // A mount namespace of its own, so the probe's unmounts and mounts leave the sandbox as it was.
+    const output = await probe(`${PROBE_FILE} && unshare -m --propagation private sh /tmp/escape-probe.sh`);
+    expect(output).toContain('probe-done');
+    expect(output).toContain('remapped');
+    expect(escapes(output)).toEqual([]);
+  });
+
+  it('holds them in a nested container, in a --privileged one, and in one with every namespace of the sandbox', async () => {
+    const nested = [
+      '--rm',
+      '--rm --privileged',
+      '--rm --privileged --pid host --network host --ipc host --cgroupns host --security-opt seccomp=unconfined --security-opt apparmor=unconfined',
+    ];
+    for (const flags of nested) {
+      const output = await probe(`${PROBE_FILE} && docker run ${flags} -v /tmp/escape-probe.sh:/probe.sh:ro busybox sh /probe.sh 2>&1`);
+      expect(output, flags).toContain('probe-done');
+      expect(output, flags).toContain('remapped');
+      expect(escapes(output), flags).toEqual([]);
+    }
   });
 
   it('cannot reach another sandbox or the server through the gateway', async () => {
