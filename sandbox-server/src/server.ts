@@ -11,7 +11,6 @@ import { SessionManager } from './sessions/sessionManager.js';
 import { OpenTerminals } from './terminal/openTerminals.js';
 import { PreopenedTerminals } from './terminal/preopenedTerminals.js';
 import { createHttpServer } from './http/httpServer.js';
-import { shareMirrorForwarding } from './proxy/mirrorForwarder.js';
 import { sandboxImageTag } from './images/imageBuilder.js';
 import { loadLessons } from './lessons/lessonLoader.js';
 import { LessonCatalog } from './lessons/lessonCatalog.js';
@@ -67,15 +66,10 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     }),
   };
 
-  // Servers on one host share one forwarder; whoever outlives the others takes it over.
-  const mirror = await shareMirrorForwarding(config.sandboxGateway, config.mirrorPort, config.registryPort);
   const server = createHttpServer(app);
   // Bind first: a second server started by mistake fails here, before it could remove
   // the first one's sandboxes as leftovers.
-  await listen(server, config.port, config.host).catch((error) => {
-    mirror?.close();
-    throw error;
-  });
+  await listen(server, config.port, config.host);
   await sessions.start();
   const address = server.address() as net.AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
@@ -85,7 +79,6 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     async close({ keepSessions = false } = {}) {
       server.closeAllConnections();
       const closed = new Promise((resolve) => server.close(resolve));
-      mirror?.close();
       // Ending the sessions closes their terminal sockets, which the HTTP server no
       // longer tracks once upgraded; only then can it finish closing.
       if (keepSessions) openTerminals.closeEverything();

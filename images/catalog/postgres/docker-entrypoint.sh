@@ -4,6 +4,13 @@ set -Eeo pipefail
 
 if [ "${1:0:1}" = '-' ]; then set -- postgres "$@"; fi
 
+# `postgres --version` (or --help) only asks: answer it without setting anything up.
+if [ "$1" = 'postgres' ]; then
+  for arg in "${@:2}"; do
+    case "$arg" in -'?' | --help | --describe-config | -V | --version) exec "$@" ;; esac
+  done
+fi
+
 if [ "$1" = 'postgres' ] && [ "$(id -u)" = '0' ]; then
   mkdir -p "$PGDATA" && chown postgres:postgres "$PGDATA" && chmod 700 "$PGDATA"
   exec setpriv --reuid=postgres --regid=postgres --init-groups "$BASH_SOURCE" "$@"

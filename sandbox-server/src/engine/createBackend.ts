@@ -4,6 +4,7 @@ import type { DrydockConfig } from '../config.js';
 import type { EngineChoice } from '../setup/engineDaemon.js';
 import { SANDBOX_NETWORK } from '../setup/hostNetwork.js';
 import { sandboxImageTag } from '../images/imageBuilder.js';
+import { mirrorAddress } from '../setup/registryMirror.js';
 import { DockerSandboxBackend } from './dockerSandboxBackend.js';
 import { engineRemapsUsers } from './hostEngine.js';
 import { remappedRoot } from './cgroupDelegation.js';
@@ -16,7 +17,7 @@ export async function createBackend(config: DrydockConfig, engine: EngineChoice)
   return new DockerSandboxBackend(engine.docker, {
     image: sandboxImageTag(),
     network: SANDBOX_NETWORK,
-    mirror: `${config.sandboxGateway}:${config.mirrorPort}`,
+    mirror: mirrorAddress(config),
     memoryBytes: config.sandboxMemoryBytes,
     nanoCpus: config.sandboxNanoCpus,
     pidsLimit: config.sandboxPidsLimit,

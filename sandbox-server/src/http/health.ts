@@ -1,10 +1,12 @@
 // GET /api/health: ok when the engine, the sandbox image and the mirror all answer.
 import type { App } from '../app.js';
 import { engineAnswers } from '../engine/hostEngine.js';
-import { registryAnswers } from '../setup/registryMirror.js';
+import { mirrorAddress, registryAnswers } from '../setup/registryMirror.js';
 
 export async function health(app: App) {
-  const [engine, mirror] = await Promise.all([engineAnswers(app.engine), registryAnswers(app.config)]);
+  // The mirror answers on loopback (Drydock's pushes) and on the sandboxes' gateway.
+  const [engine, ...mirrors] = await Promise.all([engineAnswers(app.engine), registryAnswers(app.config), registryAnswers(app.config, mirrorAddress(app.config))]);
+  const mirror = mirrors.every(Boolean);
   const images = engine && (await app.engine.getImage(app.sandboxImage).inspect().then(() => true, () => false));
   const notReady = [
     ...(engine ? [] : ['engine: the Docker engine does not answer']),
