@@ -146,3 +146,20 @@ describe('privileged containers inside the sandbox', () => {
     expect(fine.output.trim()).toBe('1024');
   });
 });
+
+describe('Docker in Docker inside the sandbox', () => {
+  it('docker:dind runs an engine of its own that pulls from the mirror and runs containers', async () => {
+    const result = await sh(
+      'docker pull -q docker:dind >/dev/null && docker run -d --privileged --name dind docker:dind >/dev/null && ' +
+        'for i in $(seq 60); do docker exec dind docker info >/dev/null 2>&1 && break; sleep 0.5; done; ' +
+        "docker exec dind docker version --format 'dind-engine={{.Server.Version}}'; " +
+        'docker exec dind docker run --rm busybox echo hello-from-dind 2>&1 | tail -1; ' +
+        "docker run --rm --link dind:docker -e DOCKER_HOST=tcp://docker:2375 docker:cli docker version --format 'cli-reaches={{.Server.Version}}'; " +
+        'docker rm -f dind >/dev/null',
+      240_000,
+    );
+    expect(result.output).toMatch(/dind-engine=26\./);
+    expect(result.output).toContain('hello-from-dind');
+    expect(result.output).toMatch(/cli-reaches=26\./);
+  });
+});

@@ -9,13 +9,18 @@ import { DEBIAN_SUITES, baseImageTag, buildBaseImage, busyboxImageTag, buildBusy
 import { publishToMirror, type Publication } from './mirrorPublisher.js';
 import type { ImageTools } from './imageTools.js';
 
+/** The image a recipe is built FROM. */
+function baseOf(recipe: DockerfileRecipe): string {
+  return recipe.fromSandbox ? sandboxImageTag() : baseImageTag(recipe.suite);
+}
+
 /** The local tag of a recipe's image: a hash of its recipe and of its base. */
 function localTag(recipe: DockerfileRecipe): string {
-  return recipeTag(recipe, baseImageTag(recipe.suite));
+  return recipeTag(recipe, baseOf(recipe));
 }
 
 export function sandboxImageTag(): string {
-  return localTag(SANDBOX_RECIPE);
+  return recipeTag(SANDBOX_RECIPE, baseImageTag(SANDBOX_RECIPE.suite));
 }
 
 /** Every image the mirror should serve: local tag -> official name and tags. */
@@ -51,6 +56,6 @@ async function buildIfMissing(tools: ImageTools, tag: string, title: string, bui
 }
 
 async function buildRecipe(tools: ImageTools, recipe: DockerfileRecipe, tag: string): Promise<void> {
-  const buildArgs = Object.entries({ BASE: baseImageTag(recipe.suite), ...recipe.buildArgs }).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
+  const buildArgs = Object.entries({ BASE: baseOf(recipe), ...recipe.buildArgs }).flatMap(([key, value]) => ['--build-arg', `${key}=${value}`]);
   await tools.docker(['build', '--force-rm', '-t', tag, ...buildArgs, path.join(IMAGES_DIR, recipe.dir)]);
 }

@@ -15,6 +15,8 @@ export interface DockerfileRecipe {
   dir: string;
   /** The Debian release it is built from (its base image). */
   suite: DebianSuite;
+  /** Built FROM the sandbox image instead of the bare Debian base. */
+  fromSandbox?: boolean;
   /** Tags pushed to the mirror under library/<name>, all true to what the image is. */
   tags: string[];
   /** Tags of other variants this image stands in for (e.g. `-alpine`, where the role in
@@ -63,6 +65,10 @@ export const CATALOG: DockerfileRecipe[] = [
   { name: 'postgres', dir: 'catalog/postgres', suite: 'bookworm', tags: ['15', '15-bookworm'], aliases: ['15-alpine'], buildArgs: { PG_MAJOR: '15' } },
   { name: 'registry', dir: 'catalog/registry', suite: 'trixie', tags: ['2', '2.8', 'latest'] },
   { name: 'bash', dir: 'catalog/bash', suite: 'trixie', tags: ['latest', '5', '5.2'] },
+  {
+    name: 'docker', dir: 'catalog/docker', suite: 'trixie', fromSandbox: true,
+    tags: ['dind', '26-dind', '26.1-dind', 'cli', '26-cli', '26.1-cli', 'latest', '26', '26.1'],
+  },
 ];
 
 /** The slim base images double as debian:<suite>-slim. */
