@@ -39,7 +39,7 @@ describe('the sandbox', () => {
   it('has the tools a learner reaches for', async () => {
     const result = await sh(
       'docker compose version && docker-compose version --short && git --version && curl --version | head -1 && ' +
-        'tmux -V && nano --version | head -1 && vim --version | head -1 && jq --version && dig -v 2>&1 && ' +
+        'tmux -V && nano --version | head -1 && vim --version | head -1 && jq --version && dig -v 2>&1 && python3 --version && ' +
         'test -f /usr/share/bash-completion/completions/docker && echo tools-ok',
     );
     expect(result.output).toContain('Docker Compose version 2.26');
