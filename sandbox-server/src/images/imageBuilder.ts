@@ -8,6 +8,10 @@ import { CATALOG, BASE_TAGS, BUSYBOX_TAGS, IMAGES_DIR, SANDBOX_RECIPE, published
 import { DEBIAN_SUITES, baseImageTag, buildBaseImage, busyboxImageTag, buildBusyboxImage } from './rootfsImages.js';
 import { publishToMirror, type Publication } from './mirrorPublisher.js';
 import type { ImageTools } from './imageTools.js';
+import { CheckQueue } from '../checks/checkQueue.js';
+
+/** Image builds and pushes run this many at a time. */
+export const IMAGE_JOBS = 3;
 
 /** The image a recipe is built FROM. */
 function baseOf(recipe: DockerfileRecipe): string {
@@ -35,19 +39,24 @@ export function catalogPublications(): Publication[] {
 export async function ensureImages(config: DrydockConfig, tools: ImageTools): Promise<void> {
   const workDir = path.join(config.dataDir, 'build');
   fs.mkdirSync(workDir, { recursive: true });
-  for (const suite of DEBIAN_SUITES) {
-    await buildIfMissing(tools, baseImageTag(suite), `Debian ${suite} base image (debootstrap)`, () => buildBaseImage(tools, workDir, suite));
-  }
-  await buildIfMissing(tools, busyboxImageTag(), 'busybox image', () => buildBusyboxImage(tools));
-  for (const recipe of [SANDBOX_RECIPE, ...CATALOG]) {
-    const title = recipe === SANDBOX_RECIPE ? 'sandbox image' : `${recipe.name}:${recipe.tags[0]}`;
-    await buildIfMissing(tools, localTag(recipe), title, () => buildRecipe(tools, recipe, localTag(recipe)));
-  }
+  // Builds mostly wait on downloads and unpacking, so a few at a time finish sooner;
+  // each stage needs the one before (bases, then the sandbox, then what builds on them).
+  const jobs = new CheckQueue(IMAGE_JOBS);
+  await Promise.all([
+    ...DEBIAN_SUITES.map((suite) =>
+      jobs.run(() => buildIfMissing(tools, baseImageTag(suite), `Debian ${suite} base image (debootstrap)`, () => buildBaseImage(tools, workDir, suite))),
+    ),
+    jobs.run(() => buildIfMissing(tools, busyboxImageTag(), 'busybox image', () => buildBusyboxImage(tools))),
+  ]);
+  await buildIfMissing(tools, sandboxImageTag(), 'sandbox image', () => buildRecipe(tools, SANDBOX_RECIPE, sandboxImageTag()));
+  await Promise.all(
+    CATALOG.map((recipe) => jobs.run(() => buildIfMissing(tools, localTag(recipe), `${recipe.name}:${recipe.tags[0]}`, () => buildRecipe(tools, recipe, localTag(recipe))))),
+  );
   if (config.mirrorUpstream) {
     note(`the mirror proxies ${config.mirrorUpstream}; local stand-ins are not published`);
     return;
   }
-  await step('publishing lesson images to the mirror', () => publishToMirror(config, tools, catalogPublications()));
+  await step('publishing lesson images to the mirror', () => publishToMirror(config, tools, catalogPublications(), jobs));
 }
 
 async function buildIfMissing(tools: ImageTools, tag: string, title: string, build: () => Promise<void>): Promise<void> {

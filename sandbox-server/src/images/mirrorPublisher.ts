@@ -1,8 +1,10 @@
-// Pushes locally built images into the registry mirror as library/<name>:<tag>,
-// skipping any tag whose manifest in the registry already matches the local image.
+// Pushes locally built images into the registry mirror as library/<name>:<tag>, a few
+// images at a time, skipping any tag whose manifest in the registry already matches the
+// local image.
 import type { DrydockConfig } from '../config.js';
 import { registryAddress } from '../setup/registryMirror.js';
 import type { ImageTools } from './imageTools.js';
+import type { CheckQueue } from '../checks/checkQueue.js';
 
 export interface Publication {
   localTag: string;
@@ -12,17 +14,20 @@ export interface Publication {
 
 const MANIFEST_TYPES = 'application/vnd.docker.distribution.manifest.v2+json';
 
-export async function publishToMirror(config: DrydockConfig, tools: ImageTools, publications: Publication[]): Promise<void> {
+export async function publishToMirror(config: DrydockConfig, tools: ImageTools, publications: Publication[], jobs: CheckQueue): Promise<void> {
   const registry = registryAddress(config);
-  for (const publication of publications) {
-    const repoDigests: string[] = (await tools.engine.getImage(publication.localTag).inspect()).RepoDigests ?? [];
-    for (const tag of publication.tags) {
-      const remote = `${registry}/library/${publication.name}`;
-      const published = await mirrorDigest(registry, publication.name, tag);
-      if (published && repoDigests.includes(`${remote}@${published}`)) continue;
-      await tools.docker(['tag', publication.localTag, `${remote}:${tag}`]);
-      await tools.docker(['push', `${remote}:${tag}`]);
-    }
+  await Promise.all(publications.map((publication) => jobs.run(() => publish(tools, registry, publication))));
+}
+
+/** Pushes one image under each of its tags (after the first, a tag costs a manifest). */
+async function publish(tools: ImageTools, registry: string, publication: Publication): Promise<void> {
+  const repoDigests: string[] = (await tools.engine.getImage(publication.localTag).inspect()).RepoDigests ?? [];
+  for (const tag of publication.tags) {
+    const remote = `${registry}/library/${publication.name}`;
+    const published = await mirrorDigest(registry, publication.name, tag);
+    if (published && repoDigests.includes(`${remote}@${published}`)) continue;
+    await tools.docker(['tag', publication.localTag, `${remote}:${tag}`]);
+    await tools.docker(['push', `${remote}:${tag}`]);
   }
 }
 
