@@ -1,6 +1,6 @@
 // The terminal's comforts in real Chromium: find in the scrollback, a font size that a
-// reload keeps, the screen-reader mode, and copy: on selection, and with Ctrl+C while
-// text is selected (Ctrl+C without a selection still interrupts).
+// reload keeps, the screen-reader mode, copy (on selection, and with Ctrl+C while text
+// is selected; Ctrl+C without a selection still interrupts), and files moved in and out.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -96,4 +96,18 @@ describe('the terminal', () => {
     expect(await terminalText()).not.toContain('not-interrupted-2');
     await page.getByRole('checkbox', { name: 'Copy on select' }).check();
   });
+
+  it('uploads a file into /workspace from the Files tab, and downloads it back', async () => {
+    await page.getByRole('tab', { name: 'Files' }).click();
+    await page.getByLabel('Files to upload').setInputFiles({ name: 'notes.bin', mimeType: 'application/octet-stream', buffer: Buffer.from([0, 1, 2, 254, 255, 10, 13]) });
+    await page.getByText('Uploaded notes.bin').waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download notes.bin' }).click()]);
+    expect(download.suggestedFilename()).toBe('notes.bin');
+    const saved = await download.path();
+    expect([...(await import('node:fs')).readFileSync(saved!)]).toEqual([0, 1, 2, 254, 255, 10, 13]);
+    await page.getByRole('tab', { name: 'main' }).click();
+    await typeInTerminal('od -An -tu1 notes.bin\r');
+    await waitForTerminal('0   1   2 254 255  10  13');
+  });
 });
+

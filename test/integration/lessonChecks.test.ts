@@ -1,6 +1,8 @@
 // The check API against a real sandbox: a failed check says what it found instead,
 // hints follow the finding, points add up, and bad requests get a 4xx with a reason.
+import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_TRANSFER_BYTES } from '../../sandbox-server/src/sessions/workspaceFiles.js';
 import { SAMPLE_LESSONS, startTestServer, type TestServer } from '../support/testServer.js';
 import type { CreatedSession } from '../support/drydockClient.js';
 
@@ -118,6 +120,43 @@ describe('workspace files over the API', () => {
     expect(read.content).toContain('CMD ["echo", "saved"]');
     const listing = await (await files('GET', 'files?path=app')).json();
     expect(listing.entries.map((entry: { name: string }) => entry.name)).toEqual(['Dockerfile', 'big.txt']);
+  });
+
+  it('uploads any file byte for byte and downloads it back, larger than one read', async () => {
+    const bytes = crypto.randomBytes(3 * 1024 * 1024 + 17); // every byte value, several pieces
+    const upload = await fetch(`${server.url}/api/sessions/${session.id}/upload?path=${encodeURIComponent('up/data.bin')}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${session.token}`, 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
+    expect(upload.status).toBe(200);
+    expect(await upload.json()).toMatchObject({ path: 'up/data.bin', size: bytes.length });
+    const inside = await sh('sha256sum up/data.bin');
+    expect(inside.output).toContain(crypto.createHash('sha256').update(bytes).digest('hex'));
+    const download = await fetch(`${server.url}/api/sessions/${session.id}/file?path=up/data.bin&download=1&token=${session.token}`);
+    expect(download.status).toBe(200);
+    expect(download.headers.get('content-disposition')).toContain('filename="data.bin"');
+    expect(Buffer.from(await download.arrayBuffer()).equals(bytes)).toBe(true);
+    // The editor reads text files near its limit whole, not cut at one read.
+    await sh('head -c 900000 /dev/zero | tr "\\0" "a" > up/long.txt');
+    expect(((await (await files('GET', 'file?path=up/long.txt')).json()).content as string).length).toBe(900_000);
+  });
+
+  it('refuses uploads and downloads past their limit, and paths outside the working directory', async () => {
+    const tooBig = await fetch(`${server.url}/api/sessions/${session.id}/upload?path=big.bin`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${session.token}` },
+      body: Buffer.alloc(MAX_TRANSFER_BYTES + 1),
+    });
+    expect(tooBig.status).toBe(413);
+    await sh(`head -c ${MAX_TRANSFER_BYTES + 1} /dev/zero > huge.bin`);
+    const download = await fetch(`${server.url}/api/sessions/${session.id}/file?path=huge.bin&download=1&token=${session.token}`);
+    expect(download.status).toBe(413);
+    expect((await download.json()).error).toMatch(/larger than/);
+    const outside = await fetch(`${server.url}/api/sessions/${session.id}/upload?path=../escape.bin`, { method: 'PUT', headers: { authorization: `Bearer ${session.token}` }, body: 'x' });
+    expect(outside.status).toBe(400);
+    const noToken = await fetch(`${server.url}/api/sessions/${session.id}/file?path=up/data.bin&download=1`);
+    expect(noToken.status).toBe(401);
   });
 
   it('refuses paths outside the working directory and answers 404 for missing files', async () => {

@@ -35,8 +35,8 @@ export function decodePathSegment(text: string): string {
 
 const MAX_BODY_BYTES = 64 * 1024;
 
-/** Reads a JSON object body; an empty body is {}. */
-export async function readJsonBody(req: http.IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+/** Reads a body's bytes, refusing (413) more than `maxBytes`. */
+export async function readBody(req: http.IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -50,7 +50,12 @@ export async function readJsonBody(req: http.IncomingMessage, maxBytes = MAX_BOD
     if (error instanceof HttpError) throw error;
     throw new HttpError(400, `the request body was cut off: ${(error as Error).message}`);
   }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
+  return Buffer.concat(chunks);
+}
+
+/** Reads a JSON object body; an empty body is {}. */
+export async function readJsonBody(req: http.IncomingMessage, maxBytes = MAX_BODY_BYTES): Promise<Record<string, unknown>> {
+  const text = (await readBody(req, maxBytes)).toString('utf8').trim();
   if (text === '') return {};
   let parsed: unknown;
   try {

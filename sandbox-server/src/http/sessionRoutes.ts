@@ -4,10 +4,10 @@ import type { App } from '../app.js';
 import { CapacityError, type Session } from '../sessions/sessionManager.js';
 import { listPublishedPorts } from '../sessions/publishedPorts.js';
 import { proxyHttp, type PortTarget } from '../proxy/portProxy.js';
-import { HttpError, readJsonBody, sendJson } from './respond.js';
+import { HttpError, readBody, readJsonBody, sendJson } from './respond.js';
 import { bearerToken, previewCookie, previewCookieToken } from './requestAuth.js';
 import { openStep, readySandbox, runStepChecks } from './lessonRoutes.js';
-import { listFolder, MAX_FILE_BYTES, readFile, writeFile } from '../sessions/workspaceFiles.js';
+import { listFolder, MAX_FILE_BYTES, MAX_TRANSFER_BYTES, readBytes, readFile, writeFile } from '../sessions/workspaceFiles.js';
 
 export const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})(?:\/(.*))?$/;
 const PORT_PATH = /^ports\/(\d{1,5})(\/.*)?$/;
@@ -55,6 +55,7 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       return sendJson(res, 200, { entries: await listFolder(app.backend, await readySandbox(session), url.searchParams.get('path') ?? '') });
     case 'GET file': {
       const path = url.searchParams.get('path') ?? '';
+      if (url.searchParams.has('download')) return sendDownload(res, path, await readBytes(app.backend, await readySandbox(session), path));
       return sendJson(res, 200, { path, content: await readFile(app.backend, await readySandbox(session), path) });
     }
     case 'PUT file': {
@@ -64,10 +65,30 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       await writeFile(app.backend, await readySandbox(session), path, body.content);
       return sendJson(res, 200, { path, saved: true });
     }
+    case 'PUT upload': {
+      // Any file, its bytes as the body (an upload from the Files tab).
+      const path = url.searchParams.get('path') ?? '';
+      const bytes = await readBody(req, MAX_TRANSFER_BYTES);
+      await writeFile(app.backend, await readySandbox(session), path, bytes, true, MAX_TRANSFER_BYTES);
+      return sendJson(res, 200, { path, saved: true, size: bytes.length });
+    }
     default:
-      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
+      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file', 'upload'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
       throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
   }
+}
+
+/** A file as the browser saves it: its bytes, under its own name. */
+function sendDownload(res: http.ServerResponse, path: string, bytes: Buffer): void {
+  const name = path.split('/').pop() || 'download';
+  res.writeHead(200, {
+    'content-type': 'application/octet-stream',
+    'content-length': bytes.length,
+    'content-disposition': `attachment; filename="${name.replace(/["\\]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+    'x-content-type-options': 'nosniff',
+    'cache-control': 'no-store',
+  });
+  res.end(bytes);
 }
 
 async function describeSession(app: App, session: Session) {

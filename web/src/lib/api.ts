@@ -151,3 +151,18 @@ export async function saveFile(ref: SessionRef, path: string, content: string): 
   const response = await fetch(`/api/sessions/${ref.id}/file?path=${encodeURIComponent(path)}`, { method: 'PUT', headers: authorized(ref), body: JSON.stringify({ content }) });
   await answer(response);
 }
+
+/** Puts a file from the learner's computer into the working directory, bytes as they are. */
+export async function uploadFile(ref: SessionRef, path: string, file: Blob): Promise<void> {
+  const response = await fetch(`/api/sessions/${ref.id}/upload?path=${encodeURIComponent(path)}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${ref.token}`, 'content-type': 'application/octet-stream' },
+    body: file,
+  });
+  await answer(response);
+}
+
+/** A link the browser saves as a file (the token in the query: a link cannot send headers). */
+export function downloadUrl(ref: SessionRef, path: string): string {
+  return `/api/sessions/${ref.id}/file?path=${encodeURIComponent(path)}&download=1&token=${encodeURIComponent(ref.token)}`;
+}
