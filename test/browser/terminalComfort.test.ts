@@ -51,6 +51,13 @@ describe('the terminal', () => {
     await page.getByRole('searchbox', { name: "Find in the terminal's output" }).press('Escape');
   });
 
+  it('says how long the sandbox has left, and Extend keeps it', async () => {
+    await expect.poll(() => page.getByRole('timer').innerText()).toMatch(/^expires in (29|30) min/);
+    await page.getByRole('button', { name: 'Extend' }).click();
+    expect(await page.getByRole('alert').count()).toBe(0);
+    await expect.poll(() => page.getByRole('timer').innerText()).toMatch(/^expires in 30 min/);
+  });
+
   it('changes the font size, and a reload keeps it', async () => {
     expect(await fontSize()).toBe('14px');
     await page.getByRole('button', { name: 'Larger text' }).click();

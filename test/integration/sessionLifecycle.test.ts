@@ -36,6 +36,34 @@ describe('session limits', () => {
     expect(body.state).toBe('expired');
   });
 
+  it('is not kept by the page polling its state, but by Extend, never past its end', async () => {
+    const server = await startTestServer({ idleTimeoutMs: 4000, maxLifetimeMs: 9000 });
+    servers.push(server);
+    const session = await server.client.createSession();
+    await server.client.waitReady(session.id, session.token);
+    const first = await server.client.session(session.id, session.token);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const polled = await server.client.session(session.id, session.token);
+    expect(polled.body.expiresAt).toBe(first.body.expiresAt);
+    const extend = await server.client.request('POST', `/api/sessions/${session.id}/extend`, session.token);
+    expect(extend.status).toBe(200);
+    const extended = await extend.json();
+    expect(Date.parse(extended.expiresAt)).toBeGreaterThan(Date.parse(first.body.expiresAt) + 1000);
+    expect(extended.endsAt).toBe(polled.body.endsAt);
+    // Polling alone lets it expire at the idle timeout.
+    const stateAfter = async (ms: number) => {
+      const until = Date.now() + ms;
+      let state = '';
+      while (Date.now() < until && state !== 'expired') {
+        state = (await server.client.session(session.id, session.token)).body.state;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      return state;
+    };
+    expect(await stateAfter(8000)).toBe('expired');
+    expect(Date.now()).toBeLessThan(Date.parse(extended.endsAt));
+  });
+
   it('ends a session at its maximum lifetime even when it is busy', async () => {
     const server = await startTestServer({ maxLifetimeMs: 3000 });
     servers.push(server);

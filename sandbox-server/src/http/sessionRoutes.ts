@@ -36,8 +36,10 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
   const portMatch = PORT_PATH.exec(rest);
   const session = authorizedSession(app, req, url, id, Boolean(portMatch));
   if (portMatch) return proxyToPort(app, session, req, res, url, portMatch);
-  app.sessions.touch(session);
   const route = `${req.method} ${rest}`;
+  // What the learner does keeps the sandbox; the page's own polling of its state does not,
+  // or an open tab nobody looks at would hold a sandbox until its maximum lifetime.
+  if (route !== 'GET ' && route !== 'GET ports') app.sessions.touch(session);
   switch (route) {
     case 'GET ':
       return sendJson(res, 200, await describeSession(app, session));
@@ -47,6 +49,9 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       return;
     case 'GET ports':
       return sendJson(res, 200, { ports: await sessionPorts(app, session) });
+    case 'POST extend':
+      // "I'm still here": the idle expiry starts again (never past the maximum lifetime).
+      return sendJson(res, 200, { expiresAt: isoTime(app.sessions.expiresAt(session)), endsAt: isoTime(app.sessions.endsAt(session)) });
     case 'POST checks':
       return runStepChecks(app, session, req, res);
     case 'POST steps':
@@ -73,7 +78,7 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       return sendJson(res, 200, { path, saved: true, size: bytes.length });
     }
     default:
-      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file', 'upload'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
+      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file', 'upload', 'extend'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
       throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
   }
 }
@@ -96,6 +101,7 @@ async function describeSession(app: App, session: Session) {
     id: session.id,
     state: session.state,
     expiresAt: isoTime(app.sessions.expiresAt(session)),
+    endsAt: isoTime(app.sessions.endsAt(session)),
     ports: await sessionPorts(app, session),
     ...(session.error ? { error: session.error } : {}),
   };

@@ -246,8 +246,14 @@ export class SessionManager {
     }
   }
 
+  /** When the session ends unless the learner does something: idle expiry, or its end. */
   expiresAt(session: Session): number {
-    return Math.min(session.createdAt + this.limits.maxLifetimeMs, session.lastActiveAt + this.limits.idleTimeoutMs);
+    return Math.min(this.endsAt(session), session.lastActiveAt + this.limits.idleTimeoutMs);
+  }
+
+  /** When the session ends whatever the learner does: its maximum lifetime. */
+  endsAt(session: Session): number {
+    return session.createdAt + this.limits.maxLifetimeMs;
   }
 
   async remove(session: Session): Promise<void> {

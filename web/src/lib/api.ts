@@ -15,7 +15,10 @@ export interface PublishedPort {
 export interface SessionInfo {
   id: string;
   state: 'starting' | 'ready' | 'expired' | 'failed';
+  /** When it ends unless the learner does something (typing, checks, files, Extend). */
   expiresAt: string;
+  /** When it ends whatever happens: its maximum lifetime. */
+  endsAt?: string;
   ports: PublishedPort[];
   error?: string;
 }
@@ -120,6 +123,11 @@ export type CheckAnswer = StepResult & { recorded?: { counted: boolean; classroo
 
 export function runChecks(ref: SessionRef, lesson: string, step: string): Promise<CheckAnswer> {
   return sessionPost(ref, 'checks', { lesson, step });
+}
+
+/** The learner is still here: the idle expiry starts again (never past endsAt). */
+export function extendSession(ref: SessionRef): Promise<{ expiresAt: string; endsAt: string }> {
+  return sessionPost(ref, 'extend', {});
 }
 
 export function openStep(ref: SessionRef, lesson: string, step: string): Promise<{ written: string[] }> {
