@@ -116,5 +116,14 @@ describe('the terminal', () => {
     await typeInTerminal('od -An -tu1 notes.bin\r');
     await waitForTerminal('0   1   2 254 255  10  13');
   });
-});
 
+  it('solves a practice step on request: typed into the terminal, then passed with help', async () => {
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Solve' }).click();
+    await waitForTerminal('docker-init');
+    await page.getByRole('button', { name: 'Check' }).click();
+    await page.getByText('All checks pass').waitFor();
+    await expect.poll(() => page.getByRole('button', { name: /Ask the engine.*done with help/ }).count()).toBe(1);
+    expect(await page.getByRole('button', { name: 'Solve' }).count()).toBe(0);
+  });
+});

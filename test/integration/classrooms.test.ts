@@ -126,6 +126,38 @@ describe('joining', () => {
     expect(asLearner.body.runButtons).toBe(false);
     expect(asLearner.body.steps.map((step: any) => step.hasSolution)).toEqual([false, false]);
     expect(asLearner.body.steps.map((step: any) => step.html).join('')).not.toContain('data-solution');
+    // Nor does Solve answer there.
+    const session = await call('POST', '/api/sessions', learner.body.token);
+    const solve = await call('POST', `/api/sessions/${session.body.id}/solve`, session.body.token, { lesson: 'sample', step: 'version' });
+    expect(solve.status).toBe(403);
+    expect(solve.body.error).toMatch(/graded mode/);
+  });
+});
+
+describe('Solve in a practice classroom', () => {
+  it('writes the solution files, answers the commands, and the grid shows the step solved with help', async () => {
+    const room = await createClassroom({ name: 'Practice', lessons: ['sample'] });
+    const grid = await EventStreamClient.open(`${server.url}/api/classrooms/${room.id}/events?token=${room.instructorToken}`);
+    streams.push(grid);
+    const joined = await join(room.code, 'Sol');
+    const session = (await call('POST', '/api/sessions', joined.body.token)).body;
+    await server.client.waitReady(session.id, session.token);
+    const solveStep = (step: string) => call('POST', `/api/sessions/${session.id}/solve`, session.token, { lesson: 'sample', step });
+    const solved = await solveStep('serve-a-page');
+    expect(solved.status).toBe(200);
+    expect(solved.body).toMatchObject({ written: ['Dockerfile'] });
+    expect(solved.body.commands).toContain('docker build -t site:v1 .');
+    const sandbox = server.app.sessions.get(session.id)!.sandbox!;
+    expect((await server.app.backend.exec(sandbox, ['cat', '/workspace/Dockerfile'])).output).toContain('FROM nginx');
+    // The page types the commands into the terminal; then Check judges as always.
+    expect((await solveStep('version')).body.commands).toBe('docker version');
+    const terminal = await server.client.openTerminal(session.id, session.token);
+    await terminal.run('docker version >/dev/null');
+    await terminal.close();
+    expect((await call('POST', `/api/sessions/${session.id}/checks`, session.token, { lesson: 'sample', step: 'version' })).body.passed).toBe(true);
+    await grid.waitFor((event) => event.data.learners?.find((row: any) => row.name === 'Sol')?.cells['sample/version']?.status === 'helped');
+    const progress = await call('GET', '/api/progress', joined.body.token);
+    expect(progress.body.lessons.sample).toMatchObject({ passed: ['version'], helped: ['serve-a-page', 'version'] });
   });
 });
 

@@ -106,7 +106,7 @@ describe.each(targets)('the store on $name', (target) => {
     expect(await recordedVersions(db)).toEqual(ALL_VERSIONS);
     const progress = new ProgressStore(db);
     expect(await progress.learnerFor('old-learner.old-secret')).toBe('old-learner');
-    expect(await progress.progress('old-learner')).toEqual({ sample: { passed: ['version'], current: 0 } });
+    expect(await progress.progress('old-learner')).toEqual({ sample: { passed: ['version'], helped: [], current: 0 } });
     // The tables of later versions work with the learner from version 1.
     const classrooms = new ClassroomStore(db, progress);
     const { classroom } = await classrooms.create(roomSettings());
@@ -139,6 +139,8 @@ describe.each(targets)('the store on $name', (target) => {
     await progress.recordPassed(learner.id, 'other', 'only', 1, 1, []);
     await progress.setCurrentStep(learner.id, 'sample', 1);
     await progress.setCurrentStep(learner.id, 'sample', 2); // moves on, no second row
+    await progress.recordHelped(learner.id, 'sample', 'run');
+    await progress.recordHelped(learner.id, 'sample', 'run'); // once is enough
 
     const rows = await db.all<{ points: number; evidence: string }>('SELECT points, evidence FROM step_progress WHERE learner_id = ? AND step_id = ?', [learner.id, 'version']);
     expect(rows.map((row) => [Number(row.points), JSON.parse(row.evidence)[0].id])).toEqual([[1, 'first']]);
@@ -146,7 +148,9 @@ describe.each(targets)('the store on $name', (target) => {
     expect(mine.sample).toMatchObject({ current: 2 });
     expect(mine.sample.passed.sort()).toEqual(['run', 'version']);
     expect(mine.sample.updatedAt).toBeTypeOf('string');
-    expect(mine.other).toEqual({ passed: ['only'], current: 0 });
+    expect(mine.sample.helped).toEqual(['run']);
+    expect(mine.other).toEqual({ passed: ['only'], helped: [], current: 0 });
+    expect((await progress.helpedSteps([learner.id, 'nobody'])).get(learner.id)).toEqual(new Set(['sample/run']));
     expect(Object.keys(mine).sort()).toEqual(['other', 'sample']);
     expect(await progress.progress(other.id)).toEqual({});
     await db.close();

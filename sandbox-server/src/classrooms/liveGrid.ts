@@ -1,11 +1,11 @@
-// The instructor's view of a classroom: learners by steps, each cell passed, failed or
-// not tried, with each learner's sandbox state and points so far.
+// The instructor's view of a classroom: learners by steps, each cell passed, passed
+// with help (Solve), failed or not tried, with each learner's sandbox state and points.
 import type { App } from '../app.js';
 import type { Classroom } from './classroomTypes.js';
 import { instructorClassroomView } from './classroomViews.js';
 import { exerciseKey, gradeLearners } from './grading.js';
 
-export type CellStatus = 'passed' | 'failed' | 'untried';
+export type CellStatus = 'passed' | 'helped' | 'failed' | 'untried';
 
 export interface GridCell {
   status: CellStatus;
@@ -20,6 +20,7 @@ export async function liveGrid(app: App, classroom: Classroom) {
     app.classrooms.stepSummaries(classroom.id),
     app.classrooms.countedRuns(classroom.id),
   ]);
+  const helped = await app.progress.helpedSteps(members.map((member) => member.learnerId));
   const points = new Map(classroom.exercises.map((exercise) => [exerciseKey(exercise.lesson, exercise.step), exercise.points]));
   const columns = classroom.lessons.flatMap((lessonId) => {
     const lesson = app.lessons.lesson(lessonId);
@@ -42,7 +43,7 @@ export async function liveGrid(app: App, classroom: Classroom) {
       const key = exerciseKey(column.lesson, column.step);
       const summary = summaryOf.get(`${member.learnerId} ${key}`);
       cells[key] = {
-        status: !summary ? 'untried' : summary.passed ? 'passed' : 'failed',
+        status: !summary ? 'untried' : !summary.passed ? 'failed' : helped.get(member.learnerId)?.has(key) ? 'helped' : 'passed',
         tries: summary?.tries ?? 0,
         points: earned.get(key) ?? 0,
         lastRanAt: summary?.lastRanAt ?? null,

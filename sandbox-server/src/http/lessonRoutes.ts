@@ -1,5 +1,6 @@
 // Lessons and their checks: GET /api/lessons, GET /api/lessons/:id,
-// POST /api/sessions/:id/checks and POST /api/sessions/:id/steps (open a step).
+// POST /api/sessions/:id/checks, POST /api/sessions/:id/steps (open a step) and
+// POST /api/sessions/:id/solve (Solve: the step's solution, for practice only).
 import type http from 'node:http';
 import type { App } from '../app.js';
 import type { Session } from '../sessions/sessionManager.js';
@@ -58,4 +59,20 @@ export async function openStep(app: App, session: Session, req: http.IncomingMes
   app.sessions.openedLesson(session, lesson.id);
   const written = await writeFiles(app.backend, sandbox, step.files, false);
   sendJson(res, 200, { lesson: lesson.id, step: step.id, written });
+}
+
+/** Solve, for practice: writes the step's solution files and answers its commands for
+ * the page to type into the learner's terminal; the step is marked solved with help.
+ * Never in a graded lesson, nor in a classroom in graded mode (solutions stay hidden). */
+export async function solveStep(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const { lesson, step } = await requestedStep(app, req);
+  if (lesson.graded) throw new HttpError(403, `"${lesson.title}" is graded: its steps are yours to solve`);
+  const classroom = session.learnerId ? (await app.classrooms.membership(session.learnerId))?.classroom : undefined;
+  if (classroom?.graded) throw new HttpError(403, `the classroom "${classroom.name}" is in graded mode: Solve is off`);
+  if (!step.solution) throw new HttpError(404, `step "${step.id}" has no solution to apply`);
+  const sandbox = await readySandbox(session);
+  app.sessions.openedLesson(session, lesson.id);
+  const written = await writeFiles(app.backend, sandbox, step.solution.files, true);
+  if (session.learnerId) await app.progress.recordHelped(session.learnerId, lesson.id, step.id);
+  sendJson(res, 200, { lesson: lesson.id, step: step.id, commands: step.solution.commands, written });
 }

@@ -6,7 +6,7 @@ import { listPublishedPorts } from '../sessions/publishedPorts.js';
 import { proxyHttp, type PortTarget } from '../proxy/portProxy.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './respond.js';
 import { bearerToken, previewCookie, previewCookieToken } from './requestAuth.js';
-import { openStep, readySandbox, runStepChecks } from './lessonRoutes.js';
+import { openStep, readySandbox, runStepChecks, solveStep } from './lessonRoutes.js';
 import { listFolder, MAX_FILE_BYTES, MAX_TRANSFER_BYTES, readBytes, readFile, writeFile } from '../sessions/workspaceFiles.js';
 
 export const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})(?:\/(.*))?$/;
@@ -56,6 +56,8 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       return runStepChecks(app, session, req, res);
     case 'POST steps':
       return openStep(app, session, req, res);
+    case 'POST solve':
+      return solveStep(app, session, req, res);
     case 'GET files':
       return sendJson(res, 200, { entries: await listFolder(app.backend, await readySandbox(session), url.searchParams.get('path') ?? '') });
     case 'GET file': {
@@ -78,7 +80,7 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       return sendJson(res, 200, { path, saved: true, size: bytes.length });
     }
     default:
-      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file', 'upload', 'extend'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
+      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file', 'upload', 'extend', 'solve'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
       throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
   }
 }

@@ -97,4 +97,17 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       CREATE INDEX sandbox_sessions_instance ON sandbox_sessions (instance);
     `,
   },
+  {
+    version: 4,
+    // Steps a learner had Drydock solve for them (Solve): passed with help, not alone.
+    sql: `
+      CREATE TABLE step_help (
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        lesson_id TEXT NOT NULL,
+        step_id TEXT NOT NULL,
+        helped_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, lesson_id, step_id)
+      );
+    `,
+  },
 ];

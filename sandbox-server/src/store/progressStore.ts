@@ -5,6 +5,8 @@ import type { SqlDriver } from './sqlDriver.js';
 
 export interface LessonProgress {
   passed: string[];
+  /** Steps Drydock solved for the learner (Solve): passed with help once their checks pass. */
+  helped: string[];
   current: number;
   updatedAt?: string;
 }
@@ -52,6 +54,29 @@ export class ProgressStore {
     );
   }
 
+  async recordHelped(learnerId: string, lessonId: string, stepId: string): Promise<void> {
+    await this.db.run(
+      `INSERT INTO step_help (learner_id, lesson_id, step_id, helped_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (learner_id, lesson_id, step_id) DO NOTHING`,
+      [learnerId, lessonId, stepId, new Date().toISOString()],
+    );
+  }
+
+  /** "lesson/step" keys of the steps each of these learners was helped with. */
+  async helpedSteps(learnerIds: string[]): Promise<Map<string, Set<string>>> {
+    const helped = new Map<string, Set<string>>();
+    if (learnerIds.length === 0) return helped;
+    const rows = await this.db.all<{ learner_id: string; lesson_id: string; step_id: string }>(
+      `SELECT learner_id, lesson_id, step_id FROM step_help WHERE learner_id IN (${learnerIds.map(() => '?').join(', ')})`,
+      learnerIds,
+    );
+    for (const row of rows) {
+      if (!helped.has(row.learner_id)) helped.set(row.learner_id, new Set());
+      helped.get(row.learner_id)!.add(`${row.lesson_id}/${row.step_id}`);
+    }
+    return helped;
+  }
+
   async setCurrentStep(learnerId: string, lessonId: string, step: number): Promise<void> {
     await this.db.run(
       `INSERT INTO lesson_position (learner_id, lesson_id, current_step, updated_at) VALUES (?, ?, ?, ?)
@@ -62,9 +87,12 @@ export class ProgressStore {
 
   async progress(learnerId: string): Promise<Record<string, LessonProgress>> {
     const lessons: Record<string, LessonProgress> = {};
-    const entry = (lesson: string) => (lessons[lesson] ??= { passed: [], current: 0 });
+    const entry = (lesson: string) => (lessons[lesson] ??= { passed: [], helped: [], current: 0 });
     for (const row of await this.db.all<{ lesson_id: string; step_id: string }>('SELECT lesson_id, step_id FROM step_progress WHERE learner_id = ? ORDER BY passed_at', [learnerId])) {
       entry(row.lesson_id).passed.push(row.step_id);
+    }
+    for (const row of await this.db.all<{ lesson_id: string; step_id: string }>('SELECT lesson_id, step_id FROM step_help WHERE learner_id = ? ORDER BY helped_at', [learnerId])) {
+      entry(row.lesson_id).helped.push(row.step_id);
     }
     const positions = await this.db.all<{ lesson_id: string; current_step: number; updated_at: string }>(
       'SELECT lesson_id, current_step, updated_at FROM lesson_position WHERE learner_id = ?',

@@ -130,6 +130,12 @@ export function extendSession(ref: SessionRef): Promise<{ expiresAt: string; end
   return sessionPost(ref, 'extend', {});
 }
 
+/** Solve (practice lessons): the server writes the step's solution files and answers its
+ * commands, which the page types into the terminal; the step counts as solved with help. */
+export function solveStep(ref: SessionRef, lesson: string, step: string): Promise<{ commands: string; written: string[] }> {
+  return sessionPost(ref, 'solve', { lesson, step });
+}
+
 export function openStep(ref: SessionRef, lesson: string, step: string): Promise<{ written: string[] }> {
   return sessionPost(ref, 'steps', { lesson, step });
 }

@@ -3,6 +3,8 @@
 // learner is in each lesson. The last lesson opened is remembered in the browser.
 export interface LessonProgress {
   passed: string[];
+  /** Steps solved with Solve: passed with help once their checks pass. */
+  helped: string[];
   current: number;
 }
 
