@@ -44,8 +44,12 @@ describe('the terminal', () => {
     await waitForTerminal('drydock:');
     await typeInTerminal('echo needle-$((40+2)); echo needle-$((40+2))\r');
     await waitForTerminal('needle-42');
+    await page.evaluate(() => navigator.clipboard.writeText('before the search'));
     await page.getByRole('searchbox', { name: "Find in the terminal's output" }).fill('needle-42');
     await expect.poll(() => page.getByRole('toolbar').getByRole('status').innerText()).toMatch(/^\d of 2$/);
+    // The match a search selects is not copied over what the learner had copied.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('before the search');
     await page.getByRole('searchbox', { name: "Find in the terminal's output" }).fill('no-such-text-anywhere');
     await expect.poll(() => page.getByRole('toolbar').getByRole('status').innerText()).toBe('no match');
     await page.getByRole('searchbox', { name: "Find in the terminal's output" }).press('Escape');
