@@ -80,8 +80,8 @@ export async function checkImage(spec: ImageSpec, context: CheckContext, timeout
   }
   if (spec.builder) {
     const built = await builderOf(context.docker, name);
-    if (built !== spec.builder) return fail('wrong-builder', `${name} was built by ${built === 'buildkit' ? 'BuildKit' : 'the legacy builder'}, not ${spec.builder === 'buildkit' ? 'BuildKit' : 'the legacy builder'}`);
-    facts.push(`was built by ${built === 'buildkit' ? 'BuildKit' : 'the legacy builder'}`);
+    if (built !== spec.builder) return fail('wrong-builder', `${name} was built by ${BUILDER_NAMES[built]}, not ${BUILDER_NAMES[spec.builder]}`);
+    facts.push(`was built by ${BUILDER_NAMES[built]}`);
   }
   if (spec.lacks || spec.contains) {
     const finding = await checkPaths(context.docker, spec);
@@ -114,6 +114,8 @@ async function checkPaths(docker: Docker, spec: ImageSpec): Promise<Finding | un
     await container.remove({ force: true }).catch(() => undefined);
   }
 }
+
+const BUILDER_NAMES = { buildkit: 'BuildKit', legacy: 'the legacy builder' } as const;
 
 /** BuildKit's Dockerfile frontend marks each step of the history it writes; the legacy
  * builder leaves the comment empty. The newest step tells who built the image. */
