@@ -15,12 +15,12 @@ export interface GridCell {
 }
 
 export async function liveGrid(app: App, classroom: Classroom) {
-  const [members, summaries, countedRuns] = await Promise.all([
-    app.classrooms.members(classroom.id),
+  const members = await app.classrooms.members(classroom.id);
+  const [summaries, countedRuns, helped] = await Promise.all([
     app.classrooms.stepSummaries(classroom.id),
     app.classrooms.countedRuns(classroom.id),
+    app.progress.helpedSteps(members.map((member) => member.learnerId)),
   ]);
-  const helped = await app.progress.helpedSteps(members.map((member) => member.learnerId));
   const points = new Map(classroom.exercises.map((exercise) => [exerciseKey(exercise.lesson, exercise.step), exercise.points]));
   const columns = classroom.lessons.flatMap((lessonId) => {
     const lesson = app.lessons.lesson(lessonId);
