@@ -96,6 +96,23 @@ describe('the sandbox boundary', () => {
     }
   });
 
+  it("cannot point the server's link to its engine at the host's engine with a symlink", async () => {
+    // /run/docker.sock is the learner's to replace; an absolute symlink met under
+    // /proc/<pid>/root would resolve against the server's root, i.e. the host's engine.
+    const bobBox = server.app.sessions.get(bob.id)!.sandbox!;
+    const inner = server.app.backend.innerEngine(bobBox);
+    const hostSocket = server.config.dockerHost?.replace(/^unix:\/\//, '') ?? server.config.engineSocket;
+    const swap = await server.app.backend.exec(bobBox, ['sh', '-c', `mv /run/docker.sock /run/engine.sock && ln -s ${hostSocket} /run/docker.sock && echo swapped`]);
+    expect(swap.output).toContain('swapped');
+    try {
+      await expect(inner.info()).rejects.toThrow(/not a socket/);
+      await expect(inner.listContainers({ all: true })).rejects.toThrow(/not a socket/);
+    } finally {
+      await server.app.backend.exec(bobBox, ['sh', '-c', 'rm /run/docker.sock && mv /run/engine.sock /run/docker.sock']);
+    }
+    expect((await inner.info()).Name).toBe('sandbox');
+  });
+
   it('cannot reach another sandbox or the server through the gateway', async () => {
     const aliceBox = server.app.sessions.get(alice.id)!.sandbox!;
     const bobBox = server.app.sessions.get(bob.id)!.sandbox!;

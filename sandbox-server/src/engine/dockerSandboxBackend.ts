@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import { connectEngine } from './hostEngine.js';
+import { innerEngineClient } from './innerEngineSocket.js';
 import { delegateCgroups, remappedRoot } from './cgroupDelegation.js';
 import { sandboxSeccompProfile } from './seccompProfile.js';
 import { watchSandboxStops } from './sandboxEvents.js';
@@ -152,7 +152,7 @@ export class DockerSandboxBackend implements SandboxBackend {
     if (delegate) delegateCgroups(pid, this.options.userNamespaced ? remappedRoot() : { uid: 0, gid: 0 });
     const address = info.NetworkSettings.Networks[this.options.network]?.IPAddress;
     if (!address) throw new Error(`sandbox has no address on ${this.options.network}`);
-    this.innerEngines.set(container.id, { pid, docker: connectEngine(innerSocketPath(pid)) });
+    this.innerEngines.set(container.id, { pid, docker: innerEngineClient(pid) });
     return { id: container.id, address };
   }
 
@@ -326,9 +326,4 @@ export class DockerSandboxBackend implements SandboxBackend {
     }
     return leftovers.length;
   }
-}
-
-/** The inner engine's socket, reached through the sandbox's root as the host sees it. */
-function innerSocketPath(pid: number): string {
-  return `/proc/${pid}/root/run/docker.sock`;
 }
