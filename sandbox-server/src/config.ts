@@ -50,6 +50,8 @@ export interface DrydockConfig {
   idleTimeoutMs: number;
   maxLifetimeMs: number;
   maxSessions: number;
+  /** Lesson sandboxes one learner may hold at once (DRYDOCK_SANDBOXES_PER_LEARNER). */
+  maxPerLearner: number;
   warmPoolSize: number;
   allowUnsafeEngine: boolean;
   /** Names this server's sandboxes, so servers sharing an engine never remove each other's. */
@@ -100,6 +102,7 @@ export function loadConfig(): DrydockConfig {
     idleTimeoutMs: numberSetting('DRYDOCK_IDLE_TIMEOUT_S', 30 * 60) * 1000,
     maxLifetimeMs: numberSetting('DRYDOCK_MAX_LIFETIME_S', 4 * 60 * 60) * 1000,
     maxSessions: numberSetting('DRYDOCK_MAX_SESSIONS', 30),
+    maxPerLearner: numberSetting('DRYDOCK_SANDBOXES_PER_LEARNER', 3),
     warmPoolSize: numberSetting('DRYDOCK_WARM_POOL', 2),
     allowUnsafeEngine: process.env.DRYDOCK_ALLOW_UNSAFE_ENGINE === '1',
     instance: textSetting('DRYDOCK_INSTANCE', 'default'),

@@ -88,7 +88,7 @@ describe('lessons over the API', () => {
 });
 
 describe('history checks', () => {
-  it('count only commands run since the lesson was opened in this session', async () => {
+  it('count only commands run since the step was opened in this session', async () => {
     const own = await server.client.createSession();
     await server.client.waitReady(own.id, own.token);
     const call = (path: string) => server.client.request('POST', `/api/sessions/${own.id}/${path}`, own.token, { lesson: 'sample', step: 'version' });
@@ -100,7 +100,7 @@ describe('history checks', () => {
     expect((await call('steps')).status).toBe(200);
     const before = await (await call('checks')).json();
     expect(before.passed).toBe(false);
-    expect(before.results[0].message).toMatch(/since you opened this lesson/);
+    expect(before.results[0].message).toMatch(/since you opened this step/);
     await terminal.run('docker version >/dev/null');
     expect((await (await call('checks')).json()).passed).toBe(true);
     await terminal.close();

@@ -35,7 +35,7 @@ export async function checkHistory(spec: { contains?: string; matches?: string }
   const lines = commandsSince(result.output, context.historySince);
   const found = spec.matches ? lines.some((line) => new RegExp(spec.matches!).test(line)) : lines.some((line) => line.includes(spec.contains!));
   const what = spec.matches ? `a command matching /${spec.matches}/` : `\`${spec.contains}\``;
-  const when = context.historySince === undefined ? '' : ' since you opened this lesson';
+  const when = context.historySince === undefined ? '' : ' since you opened this step';
   return found ? pass(`you ran ${what}`) : fail('not-run', `you have not run ${what} in a terminal${when} yet`);
 }
 

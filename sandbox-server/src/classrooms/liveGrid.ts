@@ -49,8 +49,9 @@ export async function liveGrid(app: App, classroom: Classroom) {
         lastRanAt: summary?.lastRanAt ?? null,
       };
     }
-    const session = app.sessions.latestFor(member.learnerId);
-    return { ...member, sandbox: session?.state ?? 'none', cells, total: grade.total, maxTotal: grade.maxTotal };
+    // The sandbox of the lesson the learner works in now, the one shadowing shows.
+    const session = app.sessions.currentFor(member.learnerId);
+    return { ...member, sandbox: session?.state ?? 'none', sandboxLesson: session?.lessonId ?? null, cells, total: grade.total, maxTotal: grade.maxTotal };
   });
   return {
     classroom: instructorClassroomView(classroom, members.length),

@@ -27,7 +27,7 @@ export function createHttpServer(app: App): http.Server {
   const server = http.createServer((req, res) => {
     handleRequest(app, req, res).catch((error: unknown) => {
       if (error instanceof RateLimitError && !res.headersSent) res.setHeader('retry-after', String(error.retryAfterS));
-      if (error instanceof HttpError) return sendError(res, error.status, error.message);
+      if (error instanceof HttpError) return sendError(res, error.status, error.message, error.details);
       console.error(`${req.method} ${req.url}:`, error);
       sendError(res, 500, `internal error: ${(error as Error).message}`);
     });
@@ -77,12 +77,12 @@ async function handleRequest(app: App, req: http.IncomingMessage, res: http.Serv
     if (req.method !== 'POST') throw new HttpError(405, 'use POST to create a session');
     const learnerId = await knownLearner(app, req);
     limitCreation(app.limiter, app.config, req, learnerId);
-    return createSession(app, res, learnerId);
+    return createSession(app, req, res, learnerId);
   }
   const sessionMatch = SESSION_PATH.exec(path);
   if (sessionMatch) return handleSessionRequest(app, req, res, url, sessionMatch[1], sessionMatch[2] ?? '');
   if (path === '/api/lessons' || path.startsWith('/api/lessons/')) return handleLessonRequest(app, req, res, path);
-  if (path === '/api/me' || path === '/api/me/events' || path === '/api/progress' || path.startsWith('/api/progress/')) return handleLearnerRequest(app, req, res, url);
+  if (path === '/api/me' || path === '/api/me/events' || path === '/api/me/sandboxes' || path.startsWith('/api/me/sandboxes/') || path === '/api/progress' || path.startsWith('/api/progress/')) return handleLearnerRequest(app, req, res, url);
   if (path === '/api/classrooms') {
     if (req.method === 'POST') limitCreation(app.limiter, app.config, req);
     return createClassroom(app, req, res, url);

@@ -29,11 +29,11 @@ export async function instructorClassroom(app: App, req: http.IncomingMessage, u
   return classroom;
 }
 
-/** A member of the classroom and their newest session (if any). */
+/** A member of the classroom and the sandbox of the lesson they work in now (if any). */
 export async function memberSession(app: App, classroom: Classroom, learnerId: string): Promise<Session | undefined> {
   const membership = await app.classrooms.membership(learnerId);
   if (membership?.classroom.id !== classroom.id) throw new HttpError(404, `no learner ${learnerId} in this classroom`);
-  return app.sessions.latestFor(learnerId);
+  return app.sessions.currentFor(learnerId);
 }
 
 function liveSession(session: Session | undefined): Session {
@@ -99,15 +99,19 @@ async function handleLearnerHelp(app: App, req: http.IncomingMessage, res: http.
   if (action === 'checks') {
     const { lesson, step } = await requestedStep(app, req);
     if (!classroom.lessons.includes(lesson.id)) throw new HttpError(400, `lesson "${lesson.id}" is not one of this classroom's lessons`);
-    const live = liveSession(session);
+    // The lesson's own sandbox; a session made for no lesson in particular serves any.
+    const own = app.sessions.lessonSession(learnerId, lesson.id);
+    const live = liveSession(own ?? (session?.lessonId ? undefined : session));
     const sandbox = await readySandbox(live);
-    const result = await app.checkQueue.run(() => runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, live.lessonOpenedAt.get(lesson.id))));
+    const result = await app.checkQueue.run(() => runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, app.sessions.historySince(live, lesson.id, step.id))));
     const recorded = await recordCheckRun(app, learnerId, lesson, step, result, 'instructor');
     return sendJson(res, 200, { lesson: lesson.id, step: step.id, ...result, recorded });
   }
-  // Reset: the sandbox goes; the learner's page is told and starts a fresh one.
-  await app.sessions.remove(liveSession(session));
-  app.hub.tellLearner(learnerId, 'reset', { reason: 'Your instructor reset your sandbox: a fresh one is starting.' });
+  // Reset: the sandbox of the learner's current lesson goes; their page is told and
+  // starts a fresh one for that lesson.
+  const reset = liveSession(session);
+  await app.sessions.remove(reset);
+  app.hub.tellLearner(learnerId, 'reset', { session: reset.id, lesson: reset.lessonId, reason: 'Your instructor reset your sandbox: a fresh one is starting.' });
   app.hub.changed(classroom.id);
   sendJson(res, 200, { reset: true });
 }

@@ -1,5 +1,7 @@
 // Who the learner is and their progress: GET /api/me, GET /api/me/events (live
-// broadcasts and resets), GET /api/progress, PUT /api/progress/:lesson { current }.
+// broadcasts, resets and live check results), GET /api/me/sandboxes and
+// DELETE /api/me/sandboxes/:id (their lesson sandboxes), GET /api/progress,
+// PUT /api/progress/:lesson { current }.
 // A learner is proven by an HttpOnly cookie (anonymous, or set when joining a classroom)
 // or by the same credential as a bearer token.
 import type http from 'node:http';
@@ -7,6 +9,7 @@ import type { App } from '../app.js';
 import { decodePathSegment, HttpError, readJsonBody, sendJson } from './respond.js';
 import { openEventStream } from './eventStream.js';
 import { learnerClassroomView } from '../classrooms/classroomViews.js';
+import { learnerSandboxView } from './sessionRoutes.js';
 
 export const LEARNER_COOKIE = 'drydock_learner';
 const ONE_YEAR_S = 365 * 24 * 60 * 60;
@@ -60,6 +63,22 @@ export async function handleLearnerRequest(app: App, req: http.IncomingMessage, 
   if (path === '/api/me/events') {
     if (req.method !== 'GET') throw new HttpError(405, 'use GET (an EventSource)');
     return streamLearnerEvents(app, req, res, url);
+  }
+  if (path === '/api/me/sandboxes') {
+    if (req.method !== 'GET') throw new HttpError(405, 'use GET');
+    const learnerId = await knownLearner(app, req);
+    const sessions = learnerId ? app.sessions.liveFor(learnerId) : [];
+    return sendJson(res, 200, { sandboxes: sessions.map((session) => learnerSandboxView(app, session)), max: app.config.maxPerLearner });
+  }
+  if (path.startsWith('/api/me/sandboxes/')) {
+    if (req.method !== 'DELETE') throw new HttpError(405, 'use DELETE to close one of your sandboxes');
+    const learnerId = await knownLearner(app, req);
+    const session = app.sessions.get(decodePathSegment(path.slice('/api/me/sandboxes/'.length)));
+    // Only the learner's own: anyone else's is "not found", as in the session API.
+    if (!learnerId || !session || session.learnerId !== learnerId) throw new HttpError(404, 'no such sandbox of yours');
+    await app.sessions.remove(session);
+    res.writeHead(204).end();
+    return;
   }
   if (path === '/api/progress') {
     if (req.method !== 'GET') throw new HttpError(405, 'use GET');

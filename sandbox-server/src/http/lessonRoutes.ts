@@ -24,8 +24,9 @@ export async function handleLessonRequest(app: App, req: http.IncomingMessage, r
   sendJson(res, 200, app.lessons.view(lesson, { hideSolutions: classroom?.graded ?? false, runButtons: classroom?.allowRun ?? true }));
 }
 
-/** The lesson and step a request body names: { lesson, step } with step as id or index. */
-export async function requestedStep(app: App, req: http.IncomingMessage): Promise<{ lesson: Lesson; step: Step }> {
+/** The lesson and step a request body names: { lesson, step } with step as id or index;
+ * with a session, it must be that session's lesson (each lesson has its own sandbox). */
+export async function requestedStep(app: App, req: http.IncomingMessage, session?: Session): Promise<{ lesson: Lesson; step: Step }> {
   const body = await readJsonBody(req);
   if (typeof body.lesson !== 'string') throw new HttpError(400, 'the body needs "lesson": a lesson id');
   if (typeof body.step !== 'string' && !Number.isInteger(body.step)) throw new HttpError(400, 'the body needs "step": a step id or index');
@@ -33,6 +34,7 @@ export async function requestedStep(app: App, req: http.IncomingMessage): Promis
   if (!lesson) throw new HttpError(404, `no lesson "${body.lesson}"`);
   const step = app.lessons.step(lesson, body.step as string | number);
   if (!step) throw new HttpError(404, `lesson "${lesson.id}" has no step ${JSON.stringify(body.step)}`);
+  if (session?.lessonId && session.lessonId !== lesson.id) throw new HttpError(409, `this sandbox is for the lesson "${session.lessonId}"; lesson "${lesson.id}" has its own`);
   return { lesson, step };
 }
 
@@ -44,9 +46,9 @@ export async function readySandbox(session: Session) {
 }
 
 export async function runStepChecks(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const { lesson, step } = await requestedStep(app, req);
+  const { lesson, step } = await requestedStep(app, req, session);
   const sandbox = await readySandbox(session);
-  const result = await app.checkQueue.run(() => runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, session.lessonOpenedAt.get(lesson.id))));
+  const result = await app.checkQueue.run(() => runChecks(step.checks, sandboxCheckContext(app.backend, sandbox, app.sessions.historySince(session, lesson.id, step.id))));
   // Only the server records a result, from checks it ran itself, with what it found;
   // nothing else in the request body is read.
   const recorded = session.learnerId ? await recordCheckRun(app, session.learnerId, lesson, step, result, 'learner') : { counted: false };
@@ -54,9 +56,9 @@ export async function runStepChecks(app: App, session: Session, req: http.Incomi
 }
 
 export async function openStep(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const { lesson, step } = await requestedStep(app, req);
+  const { lesson, step } = await requestedStep(app, req, session);
   const sandbox = await readySandbox(session);
-  app.sessions.openedLesson(session, lesson.id);
+  app.sessions.openedStep(session, lesson.id, step.id);
   const written = await writeFiles(app.backend, sandbox, step.files, false);
   sendJson(res, 200, { lesson: lesson.id, step: step.id, written });
 }
@@ -65,13 +67,13 @@ export async function openStep(app: App, session: Session, req: http.IncomingMes
  * the page to type into the learner's terminal; the step is marked solved with help.
  * Never in a graded lesson, nor in a classroom in graded mode (solutions stay hidden). */
 export async function solveStep(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-  const { lesson, step } = await requestedStep(app, req);
+  const { lesson, step } = await requestedStep(app, req, session);
   if (lesson.graded) throw new HttpError(403, `"${lesson.title}" is graded: its steps are yours to solve`);
   const classroom = session.learnerId ? (await app.classrooms.membership(session.learnerId))?.classroom : undefined;
   if (classroom?.graded) throw new HttpError(403, `the classroom "${classroom.name}" is in graded mode: Solve is off`);
   if (!step.solution) throw new HttpError(404, `step "${step.id}" has no solution to apply`);
   const sandbox = await readySandbox(session);
-  app.sessions.openedLesson(session, lesson.id);
+  app.sessions.openedStep(session, lesson.id, step.id);
   const written = await writeFiles(app.backend, sandbox, step.solution.files, true);
   if (session.learnerId) await app.progress.recordHelped(session.learnerId, lesson.id, step.id);
   sendJson(res, 200, { lesson: lesson.id, step: step.id, commands: step.solution.commands, written });

@@ -5,6 +5,8 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** More for the client to act on, sent beside the error's text. */
+    readonly details?: Record<string, unknown>,
   ) {
     super(message);
   }
@@ -16,12 +18,12 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   res.end(text);
 }
 
-export function sendError(res: http.ServerResponse, status: number, message: string): void {
+export function sendError(res: http.ServerResponse, status: number, message: string, details?: Record<string, unknown>): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  sendJson(res, status, { error: message });
+  sendJson(res, status, { ...details, error: message });
 }
 
 /** A percent-encoded path segment, decoded; malformed encoding (%E0, %ZZ) is the client's error. */

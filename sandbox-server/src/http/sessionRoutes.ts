@@ -1,10 +1,12 @@
-// The public session API: create, read, delete, list ports, and proxy to a published port.
+// The public session API: create (for a lesson), read, delete, reset, list ports, and
+// proxy to a published port.
 import type http from 'node:http';
 import type { App } from '../app.js';
-import { CapacityError, type Session } from '../sessions/sessionManager.js';
+import { CapacityError, LearnerCapError, type Session } from '../sessions/sessionManager.js';
 import { listPublishedPorts } from '../sessions/publishedPorts.js';
 import { proxyHttp, type PortTarget } from '../proxy/portProxy.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './respond.js';
+import { limitCreation } from './rateLimiter.js';
 import { bearerToken, previewCookie, previewCookieToken } from './requestAuth.js';
 import { openStep, readySandbox, runStepChecks, solveStep } from './lessonRoutes.js';
 import { listFolder, MAX_FILE_BYTES, MAX_TRANSFER_BYTES, readBytes, readFile, writeFile } from '../sessions/workspaceFiles.js';
@@ -12,15 +14,37 @@ import { listFolder, MAX_FILE_BYTES, MAX_TRANSFER_BYTES, readBytes, readFile, wr
 export const SESSION_PATH = /^\/api\/sessions\/([A-Za-z0-9_-]{1,64})(?:\/(.*))?$/;
 const PORT_PATH = /^ports\/(\d{1,5})(\/.*)?$/;
 
-export async function createSession(app: App, res: http.ServerResponse, learnerId?: string): Promise<void> {
+/** POST /api/sessions { lesson? }: a sandbox, for that lesson when one is named (a learner's
+ * earlier sandbox for the same lesson is replaced). */
+export async function createSession(app: App, req: http.IncomingMessage, res: http.ServerResponse, learnerId?: string): Promise<void> {
+  const body = await readJsonBody(req);
+  if (body.lesson !== undefined && typeof body.lesson !== 'string') throw new HttpError(400, '"lesson" must be a lesson id');
+  if (body.lesson !== undefined && !app.lessons.lesson(body.lesson as string)) throw new HttpError(404, `no lesson "${body.lesson}"`);
+  sendNewSession(app, res, learnerId, body.lesson as string | undefined);
+}
+
+function sendNewSession(app: App, res: http.ServerResponse, learnerId: string | undefined, lessonId: string | undefined): void {
   let session: Session;
   try {
-    session = app.sessions.create(learnerId);
+    session = app.sessions.create(learnerId, lessonId);
   } catch (error) {
     if (error instanceof CapacityError) throw new HttpError(503, error.message);
+    if (error instanceof LearnerCapError) throw new HttpError(409, error.message, { sandboxes: error.held.map((held) => learnerSandboxView(app, held)) });
     throw error;
   }
-  sendJson(res, 201, { id: session.id, token: session.token!, expiresAt: isoTime(app.sessions.expiresAt(session)), state: session.state });
+  sendJson(res, 201, { id: session.id, token: session.token!, lesson: session.lessonId, expiresAt: isoTime(app.sessions.expiresAt(session)), state: session.state });
+}
+
+/** One of a learner's sandboxes as their pages list it (never with its token). */
+export function learnerSandboxView(app: App, session: Session) {
+  return {
+    id: session.id,
+    lesson: session.lessonId,
+    lessonTitle: session.lessonId ? app.lessons.lesson(session.lessonId)?.title : undefined,
+    state: session.state,
+    lastActiveAt: isoTime(session.lastActiveAt),
+    expiresAt: isoTime(app.sessions.expiresAt(session)),
+  };
 }
 
 /** The session named in the path, if the request carries its token (404 either way, so ids leak nothing). */
@@ -47,6 +71,12 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       await app.sessions.remove(session);
       res.writeHead(204).end();
       return;
+    case 'POST reset':
+      // The lesson starts over on a fresh sandbox; the learner's progress stays theirs.
+      // The old one ends at once (its removal finishes behind) so it frees its place.
+      limitCreation(app.limiter, app.config, req, session.learnerId);
+      app.sessions.remove(session).catch((error: Error) => console.log(`reset of ${session.id}: ${error.message}`));
+      return sendNewSession(app, res, session.learnerId, session.lessonId);
     case 'GET ports':
       return sendJson(res, 200, { ports: await sessionPorts(app, session) });
     case 'POST extend':
@@ -80,7 +110,7 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       return sendJson(res, 200, { path, saved: true, size: bytes.length });
     }
     default:
-      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file', 'upload', 'extend', 'solve'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
+      if (['', 'ports', 'terminal', 'checks', 'steps', 'files', 'file', 'upload', 'extend', 'solve', 'reset'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
       throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
   }
 }

@@ -1,6 +1,7 @@
 // Learner sessions: each owns one sandbox, a secret token, and an expiry
-// (idle timeout and maximum lifetime). The manager enforces the global cap,
-// hands out warm sandboxes first, and reaps what expired.
+// (idle timeout and maximum lifetime). A learner's session belongs to one lesson: each
+// lesson they open gets a sandbox of its own, up to a per-learner cap. The manager
+// enforces the caps, hands out warm sandboxes first, and reaps what expired.
 import type { Sandbox, SandboxBackend } from '../engine/sandboxBackend.js';
 import type { SessionRecords } from '../store/sessionStore.js';
 import { hashToken, newSessionId, newToken, tokenHashMatches } from './tokens.js';
@@ -21,8 +22,11 @@ export interface Session {
   error?: string;
   /** The learner whose progress this session's passed checks count for. */
   learnerId?: string;
-  /** When each lesson was first opened in this session (history checks start there). */
-  lessonOpenedAt: Map<string, number>;
+  /** The lesson this sandbox is for (none for a session made through the API alone). */
+  lessonId?: string;
+  /** When each lesson ("lesson") and step ("lesson/step") was first opened here:
+   * history checks count the commands typed since. */
+  openedAt: Map<string, number>;
   /** Settles when the sandbox runs and its shell can be attached. */
   started: Promise<Sandbox>;
   /** Settles when the sandbox's Docker engine answers too (or rejects when it failed). */
@@ -35,10 +39,19 @@ export interface SessionLimits {
   idleTimeoutMs: number;
   maxLifetimeMs: number;
   maxSessions: number;
+  /** Sandboxes one learner may hold at once (one per open lesson). */
+  maxPerLearner: number;
   warmPoolSize: number;
 }
 
 export class CapacityError extends Error {}
+
+/** The learner holds as many sandboxes as they may: they must close one first. */
+export class LearnerCapError extends Error {
+  constructor(readonly held: Session[]) {
+    super(`you have ${held.length} lesson sandboxes running, the most one learner may have: close one of them to start this lesson's`);
+  }
+}
 
 /** How long an ended session still answers GET with its final state. */
 const TOMBSTONE_MS = 60 * 60 * 1000;
@@ -123,7 +136,7 @@ export class SessionManager {
 
   liveCount(): number {
     let count = 0;
-    for (const session of this.sessions.values()) if (session.state === 'starting' || session.state === 'ready') count += 1;
+    for (const session of this.sessions.values()) if (isLive(session)) count += 1;
     return count;
   }
 
@@ -131,8 +144,12 @@ export class SessionManager {
     return this.pool.available;
   }
 
-  create(learnerId?: string): Session {
-    if (this.liveCount() >= this.limits.maxSessions) {
+  create(learnerId?: string, lessonId?: string): Session {
+    // One sandbox per lesson and learner: a new one for a lesson replaces the old.
+    const replaced = learnerId && lessonId ? this.liveFor(learnerId).find((session) => session.lessonId === lessonId) : undefined;
+    const held = learnerId ? this.liveFor(learnerId).filter((session) => session !== replaced) : [];
+    if (held.length >= this.limits.maxPerLearner) throw new LearnerCapError(held);
+    if (this.liveCount() - (replaced ? 1 : 0) >= this.limits.maxSessions) {
       throw new CapacityError(`the server is full: ${this.limits.maxSessions} sessions are running. Try again in a few minutes.`);
     }
     // A warm sandbox has its disk already; a new one must fit on the host's disk.
@@ -150,7 +167,8 @@ export class SessionManager {
       tokenHash: hashToken(token),
       restarts: 0,
       learnerId,
-      lessonOpenedAt: new Map(),
+      lessonId,
+      openedAt: new Map(),
       state: warm ? 'ready' : 'starting',
       createdAt: now,
       lastActiveAt: now,
@@ -159,6 +177,7 @@ export class SessionManager {
       ready: Promise.resolve(warm as Sandbox),
     };
     if (!warm) this.startSandbox(session);
+    if (replaced) void this.remove(replaced);
     session.started.catch(() => undefined);
     session.ready.catch(() => undefined);
     this.sessions.set(session.id, session);
@@ -174,19 +193,31 @@ export class SessionManager {
         id: session.id,
         tokenHash: session.tokenHash,
         learnerId: session.learnerId,
+        lessonId: session.lessonId,
         sandboxId: session.sandbox.id,
         createdAt: session.createdAt,
         lastActiveAt: session.lastActiveAt,
-        lessonOpenedAt: Object.fromEntries(session.lessonOpenedAt),
+        openedAt: Object.fromEntries(session.openedAt),
       })
       .catch((error: Error) => this.log(`saving session ${session.id}: ${error.message}`));
   }
 
-  /** The learner opened a lesson: history checks for it count from now on. */
-  openedLesson(session: Session, lessonId: string): void {
-    if (session.lessonOpenedAt.has(lessonId)) return;
-    session.lessonOpenedAt.set(lessonId, Date.now());
-    void this.persist(session);
+  /** The learner opened a step: its history checks count from now on (the first opening). */
+  openedStep(session: Session, lessonId: string, stepId: string): void {
+    const now = Date.now();
+    let changed = false;
+    for (const key of [lessonId, `${lessonId}/${stepId}`]) {
+      if (session.openedAt.has(key)) continue;
+      session.openedAt.set(key, now);
+      changed = true;
+    }
+    if (changed) void this.persist(session);
+  }
+
+  /** Since when a step's history checks look: the step's first opening (its lesson's, for
+   * sessions remembered from before steps were told apart). */
+  historySince(session: Session, lessonId: string, stepId: string): number | undefined {
+    return session.openedAt.get(`${lessonId}/${stepId}`) ?? session.openedAt.get(lessonId);
   }
 
   /** Sets the session's `started` and `ready` promises to a sandbox made for it. */
@@ -223,13 +254,26 @@ export class SessionManager {
     return this.sessions.get(id);
   }
 
-  /** The learner's newest session (a learner may have restarted theirs). */
-  latestFor(learnerId: string): Session | undefined {
-    let latest: Session | undefined;
+  /** The learner's running sessions, one per lesson they have open. */
+  liveFor(learnerId: string): Session[] {
+    return [...this.sessions.values()].filter((session) => session.learnerId === learnerId && isLive(session));
+  }
+
+  /** The sandbox of the lesson the learner works in now: the running one they used last
+   * (else their newest ended one, so an instructor sees that it ended). */
+  currentFor(learnerId: string): Session | undefined {
+    let current: Session | undefined;
     for (const session of this.sessions.values()) {
-      if (session.learnerId === learnerId && (!latest || session.createdAt >= latest.createdAt)) latest = session;
+      if (session.learnerId !== learnerId) continue;
+      const better = !current || (isLive(session) && !isLive(current)) || (isLive(session) === isLive(current) && session.lastActiveAt >= current.lastActiveAt);
+      if (better) current = session;
     }
-    return latest;
+    return current;
+  }
+
+  /** The learner's running sandbox for a lesson, if any. */
+  lessonSession(learnerId: string, lessonId: string): Session | undefined {
+    return this.liveFor(learnerId).find((session) => session.lessonId === lessonId);
   }
 
   /** The session, if the token is its own. */
@@ -340,4 +384,8 @@ export class SessionManager {
       }
     }
   }
+}
+
+function isLive(session: Session): boolean {
+  return session.state === 'starting' || session.state === 'ready';
 }

@@ -110,4 +110,9 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
       );
     `,
   },
+  {
+    version: 5,
+    // A sandbox per lesson: each running session names the lesson it is for.
+    sql: `ALTER TABLE sandbox_sessions ADD COLUMN lesson_id TEXT;`,
+  },
 ];

@@ -1,15 +1,17 @@
 // Running sessions, written down so a server that is killed and started again finds
-// them: the token only as a hash, the sandbox's id, times and opened lessons.
+// them: the token only as a hash, the lesson and sandbox, times and opened steps.
 import type { SqlDriver } from './sqlDriver.js';
 
 export interface SessionRecord {
   id: string;
   tokenHash: string;
   learnerId?: string;
+  lessonId?: string;
   sandboxId: string;
   createdAt: number;
   lastActiveAt: number;
-  lessonOpenedAt: Record<string, number>;
+  /** When each lesson and step ("lesson/step") was first opened. */
+  openedAt: Record<string, number>;
 }
 
 /** What the session manager needs to remember sessions across a restart. */
@@ -24,6 +26,7 @@ interface Row {
   id: string;
   token_hash: string;
   learner_id: string | null;
+  lesson_id: string | null;
   sandbox_id: string;
   created_at: number;
   last_active_at: number;
@@ -38,9 +41,9 @@ export class SessionStore implements SessionRecords {
 
   async save(record: SessionRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO sandbox_sessions (id, instance, token_hash, learner_id, sandbox_id, created_at, last_active_at, lessons_opened) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO sandbox_sessions (id, instance, token_hash, learner_id, lesson_id, sandbox_id, created_at, last_active_at, lessons_opened) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET sandbox_id = excluded.sandbox_id, last_active_at = excluded.last_active_at, lessons_opened = excluded.lessons_opened`,
-      [record.id, this.instance, record.tokenHash, record.learnerId ?? null, record.sandboxId, record.createdAt, record.lastActiveAt, JSON.stringify(record.lessonOpenedAt)],
+      [record.id, this.instance, record.tokenHash, record.learnerId ?? null, record.lessonId ?? null, record.sandboxId, record.createdAt, record.lastActiveAt, JSON.stringify(record.openedAt)],
     );
   }
 
@@ -58,10 +61,11 @@ export class SessionStore implements SessionRecords {
       id: row.id,
       tokenHash: row.token_hash,
       learnerId: row.learner_id ?? undefined,
+      lessonId: row.lesson_id ?? undefined,
       sandboxId: row.sandbox_id,
       createdAt: Number(row.created_at),
       lastActiveAt: Number(row.last_active_at),
-      lessonOpenedAt: JSON.parse(row.lessons_opened),
+      openedAt: JSON.parse(row.lessons_opened),
     }));
   }
 }

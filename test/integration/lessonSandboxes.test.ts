@@ -1,0 +1,113 @@
+// A sandbox per lesson: each lesson a learner opens gets its own, a lesson keeps its
+// sandbox while it lives, a reset gives it a fresh one and keeps the progress, and one
+// learner holds at most a few at once.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../support/testServer.js';
+
+const LESSONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons');
+
+let server: TestServer;
+beforeAll(async () => {
+  // Two sandboxes per learner here, so the cap is reached quickly.
+  server = await startTestServer({ lessonsDir: LESSONS, maxPerLearner: 2, warmPoolSize: 1 });
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+interface Created {
+  id: string;
+  token: string;
+  lesson?: string;
+}
+
+async function newLearner() {
+  const me = await fetch(`${server.url}/api/me`);
+  const cookie = me.headers.get('set-cookie')!.split(';')[0];
+  const call = (method: string, route: string, body?: unknown) =>
+    fetch(server.url + route, { method, headers: { cookie, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const open = async (lesson: string): Promise<Created> => {
+    const response = await call('POST', '/api/sessions', { lesson });
+    expect(response.status, await response.clone().text()).toBe(201);
+    const created = (await response.json()) as Created;
+    await server.client.waitReady(created.id, created.token);
+    return created;
+  };
+  return { call, open };
+}
+
+async function sh(session: Created, script: string): Promise<string> {
+  const sandbox = server.app.sessions.get(session.id)!.sandbox!;
+  return (await server.app.backend.exec(sandbox, ['sh', '-c', script], 60_000)).output;
+}
+
+describe('a sandbox per lesson', () => {
+  it("opens a second lesson on a fresh sandbox while the first lesson's keeps its containers", async () => {
+    const learner = await newLearner();
+    const images = await learner.open('images');
+    await sh(images, 'docker run -d --name kept busybox sleep 600');
+    const volumes = await learner.open('volumes');
+    expect(volumes.id).not.toBe(images.id);
+    expect(await sh(volumes, 'docker ps -a --format "{{.Names}}"')).not.toContain('kept');
+    // The first lesson's sandbox lives on, container and all.
+    expect((await server.client.session(images.id, images.token)).body.state).toBe('ready');
+    expect(await sh(images, 'docker ps --format "{{.Names}}"')).toContain('kept');
+    const listed = await (await learner.call('GET', '/api/me/sandboxes')).json();
+    expect(listed.sandboxes.map((box: { lesson: string }) => box.lesson).sort()).toEqual(['images', 'volumes']);
+    expect(listed.sandboxes.find((box: { lesson: string }) => box.lesson === 'images').lessonTitle).toBeTruthy();
+  });
+
+  it("refuses a step of another lesson: that lesson's state lives in its own sandbox", async () => {
+    const learner = await newLearner();
+    const images = await learner.open('images');
+    const response = await server.client.request('POST', `/api/sessions/${images.id}/checks`, images.token, { lesson: 'welcome', step: 'hello' });
+    expect(response.status).toBe(409);
+    expect((await response.json()).error).toMatch(/for the lesson "images"/);
+  });
+
+  it('holds at most the per-learner cap, says which sandboxes hold it, and frees a place when one is closed', async () => {
+    const learner = await newLearner();
+    const first = await learner.open('welcome');
+    await learner.open('images');
+    const refused = await learner.call('POST', '/api/sessions', { lesson: 'volumes' });
+    expect(refused.status).toBe(409);
+    const body = await refused.json();
+    expect(body.error).toMatch(/2 lesson sandboxes running.*close one/);
+    expect(body.sandboxes.map((box: { lesson: string }) => box.lesson).sort()).toEqual(['images', 'welcome']);
+    expect(body.sandboxes[0].token).toBeUndefined();
+    // Opening a lesson it already holds replaces that lesson's sandbox instead.
+    const again = await learner.open('welcome');
+    expect((await server.client.session(first.id, first.token)).body.state).toBe('expired');
+    // Another learner cannot close it; its owner can.
+    const stranger = await newLearner();
+    expect((await stranger.call('DELETE', `/api/me/sandboxes/${again.id}`)).status).toBe(404);
+    expect((await learner.call('DELETE', `/api/me/sandboxes/${again.id}`)).status).toBe(204);
+    await learner.open('volumes');
+  });
+
+  it('resets a lesson onto a fresh sandbox and keeps the progress already earned', async () => {
+    const learner = await newLearner();
+    const welcome = await learner.open('welcome');
+    const terminal = await server.client.openTerminal(welcome.id, welcome.token);
+    await terminal.waitFor('drydock');
+    const step = { lesson: 'welcome', step: 'hello' };
+    expect((await server.client.request('POST', `/api/sessions/${welcome.id}/steps`, welcome.token, step)).status).toBe(200);
+    await terminal.run('docker run --name hello busybox true && docker version >/dev/null && docker compose version');
+    await terminal.close();
+    const checked = await (await server.client.request('POST', `/api/sessions/${welcome.id}/checks`, welcome.token, step)).json();
+    expect(checked.passed, JSON.stringify(checked.results)).toBe(true);
+
+    const reset = await server.client.request('POST', `/api/sessions/${welcome.id}/reset`, welcome.token);
+    expect(reset.status).toBe(201);
+    const fresh = (await reset.json()) as Created;
+    expect(fresh.id).not.toBe(welcome.id);
+    expect(fresh.lesson).toBe('welcome');
+    expect((await server.client.session(welcome.id, welcome.token)).body.state).toBe('expired');
+    await server.client.waitReady(fresh.id, fresh.token);
+    expect(await sh(fresh, 'docker ps -a --format "{{.Names}}"')).not.toContain('hello');
+    const progress = await (await learner.call('GET', '/api/progress')).json();
+    expect(progress.lessons.welcome.passed).toContain('hello');
+  });
+});
