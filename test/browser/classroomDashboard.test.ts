@@ -36,7 +36,9 @@ async function typeInTerminal(page: Page, line: string): Promise<void> {
   await page.keyboard.type(`${line}\r`);
 }
 
-const savedSessionId = (page: Page) => page.evaluate(() => JSON.parse(localStorage.getItem('drydock.session') ?? 'null')?.id as string | undefined);
+/** The session of the lesson the page shows, as the page keeps it (one per lesson). */
+const savedSessionId = (page: Page) =>
+  page.evaluate(() => JSON.parse(localStorage.getItem('drydock.sandboxes') ?? '{}')[location.hash.split('/')[2]]?.id as string | undefined);
 
 beforeAll(async () => {
   server = await startTestServer({ warmPoolSize: 2 });
@@ -185,7 +187,7 @@ describe('a classroom in the browser', () => {
     await instructor.getByRole('status').filter({ hasText: 'Ana\'s sandbox was reset' }).waitFor();
     await ana.getByRole('status').filter({ hasText: 'Your instructor reset your sandbox' }).waitFor({ timeout: 15_000 });
     await ana.getByRole('status').filter({ hasText: 'Sandbox ready' }).waitFor({ timeout: 60_000 });
-    await ana.waitForFunction((old) => JSON.parse(localStorage.getItem('drydock.session') ?? 'null')?.id !== old, before);
+    await ana.waitForFunction((old) => JSON.parse(localStorage.getItem('drydock.sandboxes') ?? '{}')[location.hash.split('/')[2]]?.id !== old, before);
     const after = await savedSessionId(ana);
     expect(after).toBeTruthy();
     expect(after).not.toBe(before);

@@ -1,5 +1,6 @@
-// The browser's side of the public API. The session (id + token) is kept in
-// localStorage so a reload returns to the same sandbox.
+// The browser's side of the public API. Each lesson has a sandbox of its own; their
+// sessions (id + token) are kept in localStorage by lesson, so a reload or a return to
+// a lesson rejoins that lesson's sandbox.
 export interface SessionRef {
   id: string;
   token: string;
@@ -23,33 +24,90 @@ export interface SessionInfo {
   error?: string;
 }
 
-const STORAGE_KEY = 'drydock.session';
+const STORAGE_KEY = 'drydock.sandboxes';
 
-export function savedSession(): SessionRef | undefined {
+function savedSessions(): Record<string, SessionRef> {
   try {
-    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? 'null');
-    return saved && typeof saved.id === 'string' && typeof saved.token === 'string' ? saved : undefined;
+    const saved = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '{}');
+    return saved && typeof saved === 'object' && !Array.isArray(saved) ? saved : {};
   } catch {
-    return undefined;
+    return {};
   }
 }
 
-export function forgetSession(): void {
+/** The session of a lesson's sandbox, as this browser last knew it. */
+export function savedSession(lesson: string): SessionRef | undefined {
+  const saved = savedSessions()[lesson];
+  return saved && typeof saved.id === 'string' && typeof saved.token === 'string' ? saved : undefined;
+}
+
+function saveSession(lesson: string, ref: SessionRef): void {
+  localStorage.setItem(STORAGE_KEY, JSON.stringify({ ...savedSessions(), [lesson]: ref }));
+}
+
+export function forgetSession(lesson: string): void {
+  const { [lesson]: _gone, ...rest } = savedSessions();
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(rest));
+}
+
+/** A new identity (joined a classroom): none of the old sandboxes are its own. */
+export function forgetAllSessions(): void {
   localStorage.removeItem(STORAGE_KEY);
 }
 
 async function answer<T>(response: Response): Promise<T> {
   const body = await response.json().catch(() => ({}));
+  if (response.status === 409 && Array.isArray(body.sandboxes)) throw new SandboxCapError(body.error, body.sandboxes);
   if (!response.ok) throw new Error(body.error ?? `${response.status} ${response.statusText}`);
   return body as T;
 }
 
-export async function createSession(): Promise<SessionRef> {
+/** One of the learner's running lesson sandboxes. */
+export interface LearnerSandbox {
+  id: string;
+  lesson?: string;
+  lessonTitle?: string;
+  state: SessionInfo['state'];
+  lastActiveAt: string;
+  expiresAt: string;
+}
+
+/** The learner holds as many sandboxes as they may; these are they. */
+export class SandboxCapError extends Error {
+  constructor(
+    message: string,
+    readonly sandboxes: LearnerSandbox[],
+  ) {
+    super(message);
+  }
+}
+
+/** A sandbox for a lesson (replacing any earlier one of this learner for it). */
+export async function createSession(lesson: string): Promise<SessionRef> {
   await fetch('/api/me'); // make sure this browser is a known learner, so progress counts
-  const created = await answer<SessionRef>(await fetch('/api/sessions', { method: 'POST' }));
+  const created = await answer<SessionRef>(
+    await fetch('/api/sessions', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ lesson }) }),
+  );
   const ref = { id: created.id, token: created.token };
-  localStorage.setItem(STORAGE_KEY, JSON.stringify(ref));
+  saveSession(lesson, ref);
   return ref;
+}
+
+/** Starts the lesson over on a fresh sandbox; the old one ends. */
+export async function resetSession(lesson: string, ref: SessionRef): Promise<SessionRef> {
+  const created = await answer<SessionRef>(await fetch(`/api/sessions/${ref.id}/reset`, { method: 'POST', headers: { authorization: `Bearer ${ref.token}` } }));
+  const fresh = { id: created.id, token: created.token };
+  saveSession(lesson, fresh);
+  return fresh;
+}
+
+export async function listMySandboxes(): Promise<LearnerSandbox[]> {
+  return (await answer<{ sandboxes: LearnerSandbox[] }>(await fetch('/api/me/sandboxes'))).sandboxes;
+}
+
+export async function closeMySandbox(id: string): Promise<void> {
+  const response = await fetch(`/api/me/sandboxes/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  if (!response.ok && response.status !== 404) await answer(response);
 }
 
 export async function getSession(ref: SessionRef): Promise<SessionInfo | undefined> {
