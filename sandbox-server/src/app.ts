@@ -12,6 +12,7 @@ import type { ClassroomHub } from './classrooms/classroomHub.js';
 import type { LiveGrid } from './classrooms/liveGrid.js';
 import type { RateLimiter } from './http/rateLimiter.js';
 import type { CheckQueue } from './checks/checkQueue.js';
+import type { LiveChecks } from './live/liveChecks.js';
 
 export interface App {
   config: DrydockConfig;
@@ -28,4 +29,5 @@ export interface App {
   hub: ClassroomHub<LiveGrid>;
   limiter: RateLimiter;
   checkQueue: CheckQueue;
+  live: LiveChecks;
 }

@@ -72,6 +72,8 @@ export interface DrydockConfig {
   trustProxy: boolean;
   /** Step checks that run at once; more wait in line (DRYDOCK_CHECK_CONCURRENCY). */
   checkConcurrency: number;
+  /** Re-evaluate an open practice step's checks as the sandbox changes (DRYDOCK_LIVE_CHECKS=0 turns it off). */
+  liveChecks: boolean;
 }
 
 export function loadConfig(): DrydockConfig {
@@ -112,6 +114,7 @@ export function loadConfig(): DrydockConfig {
     rateLimitLearnerPerMinute: numberSetting('DRYDOCK_RATE_LEARNER_PER_MIN', 6),
     rateLimitAddressPerMinute: numberSetting('DRYDOCK_RATE_ADDRESS_PER_MIN', 120),
     trustProxy: process.env.DRYDOCK_TRUST_PROXY === '1',
+    liveChecks: process.env.DRYDOCK_LIVE_CHECKS !== '0',
     checkConcurrency: numberSetting('DRYDOCK_CHECK_CONCURRENCY', Math.max(4, 4 * os.cpus().length)),
     lessonsDir: path.resolve(textSetting('DRYDOCK_LESSONS_DIR', path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons'))),
   };

@@ -17,6 +17,7 @@ import { LessonCatalog } from './lessons/lessonCatalog.js';
 import { openDatabase } from './store/database.js';
 import { ProgressStore } from './store/progressStore.js';
 import { SessionStore } from './store/sessionStore.js';
+import { LiveChecks } from './live/liveChecks.js';
 import { RateLimiter } from './http/rateLimiter.js';
 import { CheckQueue } from './checks/checkQueue.js';
 import { ClassroomStore } from './store/classroomStore.js';
@@ -60,11 +61,14 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     classrooms: new ClassroomStore(database, progress),
     limiter: new RateLimiter(),
     checkQueue: new CheckQueue(config.checkConcurrency),
+    live: undefined as unknown as LiveChecks, // needs the app itself: set just below
     hub: new ClassroomHub<LiveGrid>(async (classroomId) => {
       const classroom = await app.classrooms.byId(classroomId);
       return classroom && liveGrid(app, classroom);
     }),
   };
+
+  app.live = new LiveChecks(app, config.liveChecks);
 
   const server = createHttpServer(app);
   // Bind first: a second server started by mistake fails here, before it could remove

@@ -84,6 +84,11 @@ export class ClassroomHub<Grid extends GridShape<{ learnerId: string }>> {
     };
   }
 
+  /** Whether any page of the learner listens now. */
+  listening(learnerId: string): boolean {
+    return this.learners.has(learnerId);
+  }
+
   tellLearner(learnerId: string, event: string, data: unknown): void {
     for (const listener of this.learners.get(learnerId) ?? []) listener(event, data);
   }

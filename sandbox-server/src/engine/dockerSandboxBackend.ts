@@ -12,6 +12,7 @@ import { innerEngineClient } from './innerEngineSocket.js';
 import { delegateCgroups, remappedRoot } from './cgroupDelegation.js';
 import { sandboxSeccompProfile } from './seccompProfile.js';
 import { watchSandboxStops } from './sandboxEvents.js';
+import { watchSandboxActivity, type ActivitySource } from './sandboxActivity.js';
 import { clearOrphanTasks, clearStaleTask } from './staleTasks.js';
 import { run } from '../setup/run.js';
 import { isMounted, type SandboxDisk, type SandboxDisks } from './sandboxDisk.js';
@@ -303,6 +304,10 @@ export class DockerSandboxBackend implements SandboxBackend {
     const known = this.innerEngines.get(sandbox.id);
     if (!known) throw new Error(`unknown sandbox ${sandbox.id}`);
     return known.docker;
+  }
+
+  watchActivity(sandbox: Sandbox, onChange: (source: ActivitySource) => void): () => void {
+    return watchSandboxActivity(this.docker, sandbox.id, () => this.innerEngine(sandbox), onChange);
   }
 
   async removeLeftovers(keep: Set<string> = new Set()): Promise<number> {

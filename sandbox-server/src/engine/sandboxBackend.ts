@@ -2,6 +2,7 @@
 // backend is the default; another runtime (a microVM per learner, say) implements this.
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import type { ActivitySource } from './sandboxActivity.js';
 
 export interface Sandbox {
   id: string;
@@ -40,6 +41,9 @@ export interface SandboxBackend {
   remove(sandbox: Sandbox): Promise<void>;
   /** The Docker engine inside the sandbox, for checks and port listings. */
   innerEngine(sandbox: Sandbox): Docker;
+  /** Calls back when the sandbox changes (its engine's events, a command completed in a
+   * terminal), for live checks; returns the way to stop. */
+  watchActivity(sandbox: Sandbox, onChange: (source: ActivitySource) => void): () => void;
   /** Starts a sandbox again after it stopped (its engine died); its data is kept. */
   restart(sandbox: Sandbox): Promise<Sandbox>;
   /** A running sandbox made by an earlier server process, found again (undefined if gone). */

@@ -60,6 +60,8 @@ export async function openStep(app: App, session: Session, req: http.IncomingMes
   const sandbox = await readySandbox(session);
   app.sessions.openedStep(session, lesson.id, step.id);
   const written = await writeFiles(app.backend, sandbox, step.files, false);
+  // From now on the step's checks follow the sandbox (practice steps only).
+  app.live.follow(session, lesson, step).catch((error: Error) => console.log(`live checks of ${session.id}: ${error.message}`));
   sendJson(res, 200, { lesson: lesson.id, step: step.id, written });
 }
 

@@ -100,6 +100,7 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       if (typeof body.content !== 'string') throw new HttpError(400, 'the body needs "content": the file\'s text');
       const path = url.searchParams.get('path') ?? '';
       await writeFile(app.backend, await readySandbox(session), path, body.content);
+      app.live.changed(session.id);
       return sendJson(res, 200, { path, saved: true });
     }
     case 'PUT upload': {
@@ -107,6 +108,7 @@ export async function handleSessionRequest(app: App, req: http.IncomingMessage, 
       const path = url.searchParams.get('path') ?? '';
       const bytes = await readBody(req, MAX_TRANSFER_BYTES);
       await writeFile(app.backend, await readySandbox(session), path, bytes, true, MAX_TRANSFER_BYTES);
+      app.live.changed(session.id);
       return sendJson(res, 200, { path, saved: true, size: bytes.length });
     }
     default:
