@@ -1,11 +1,12 @@
 // One simulated learner, doing what a person in a workshop does through the public API:
 // start a sandbox, wait for it, open the terminal, type a step's solution, press Check
-// until it passes. Every latency is recorded; a failure is kept with its reason and the
+// until it passes (or, with live checks, wait for the server to say it passed). Every latency is recorded; a failure is kept with its reason and the
 // stage it happened at. A sandbox that restarts under the learner (its terminal is
 // closed with "sandbox restarting") is waited for and the solution typed again, as a
 // person would; the interruption is recorded.
 import type WebSocket from 'ws';
 import { DrydockClient, TerminalClient } from '../test/support/drydockClient.js';
+import type { EventStreamClient } from '../test/support/eventStreamClient.js';
 
 export type LearnerStage = 'join' | 'session' | 'prompt' | 'ready' | 'step' | 'solution' | 'check';
 
@@ -22,6 +23,8 @@ export interface LearnerResult {
   /** Typing the solution until its last command finished. */
   solutionMs?: number;
   checkMs: number[];
+  /** Live checks: from the solution's last command finishing to the "passed" event. */
+  liveMs?: number;
   passed: boolean;
   /** performance.now() when the passing check answered. */
   passedAt?: number;
@@ -44,6 +47,8 @@ export interface LearnerOptions {
   pollLikeBrowser?: boolean;
   /** Time limit of one check request. */
   checkTimeoutMs?: number;
+  /** The learner's event stream: wait there for live checks to pass the step before pressing Check. */
+  liveEvents?: EventStreamClient;
 }
 
 class Failure extends Error {
@@ -56,6 +61,8 @@ class Failure extends Error {
 }
 
 const TERMINAL_RESTARTING = 1012;
+/** How long a learner waits for live checks before pressing Check as before. */
+const LIVE_WAIT_MS = 30_000;
 
 function remaining(deadline: number): number {
   return Math.round(Math.max(1000, deadline - Date.now()));
@@ -145,6 +152,19 @@ export async function runLearner(
       }
     }
     result.solutionMs = performance.now() - typingStarted;
+
+    if (options.liveEvents) {
+      const typed = performance.now();
+      const live = await options.liveEvents
+        .waitFor((event) => event.event === 'checks' && event.data.session === session.id && event.data.step === task.step && event.data.passed, LIVE_WAIT_MS)
+        .then(() => true, () => false);
+      if (live) {
+        result.liveMs = performance.now() - typed;
+        result.passed = true;
+        result.passedAt = performance.now();
+        return result;
+      }
+    }
 
     let lastFailure = '';
     while (Date.now() < deadline) {

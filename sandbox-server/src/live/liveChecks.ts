@@ -10,7 +10,7 @@ import type { Lesson, Step } from '../lessons/lessonTypes.js';
 import { runChecks, type StepResult } from '../checks/checkEngine.js';
 import { sandboxCheckContext } from '../checks/sandboxCheckContext.js';
 import { recordCheckRun } from '../classrooms/checkRecorder.js';
-import { LiveEvaluator } from './liveEvaluator.js';
+import { LIVE_TIMING, LiveEvaluator } from './liveEvaluator.js';
 
 interface Followed {
   lesson: Lesson;
@@ -33,7 +33,8 @@ export class LiveChecks {
 
   constructor(
     private readonly app: App,
-    readonly enabled: boolean,
+    /** Off: steps are judged only when the learner presses Check (a benchmark compares). */
+    public enabled: boolean,
   ) {
     app.sessions.onEnd((session) => this.unfollow(session.id));
   }
@@ -47,7 +48,9 @@ export class LiveChecks {
     const followed: Followed = {
       lesson,
       step,
-      evaluator: new LiveEvaluator(() => this.evaluate(session, followed)),
+      // A second look after a change only where a check waits for a server to answer:
+      // a container's start event comes before the program in it listens.
+      evaluator: new LiveEvaluator(() => this.evaluate(session, followed), { ...LIVE_TIMING, settleMs: step.checks.some((check) => check.kind === 'http') ? LIVE_TIMING.settleMs : 0 }),
       // One watch per sandbox, kept from step to step.
       stopActivity: current?.stopActivity ?? this.app.backend.watchActivity(session.sandbox!, () => this.changed(session.id)),
     };

@@ -9,7 +9,7 @@ export interface EvaluatorTiming {
   debounceMs: number;
   /** Least time between the starts of two evaluations. */
   minIntervalMs: number;
-  /** After a failing evaluation caused by a change, one more try this much later. */
+  /** After a failing evaluation caused by a change, one more try this much later (0: none). */
   settleMs: number;
 }
 
@@ -69,7 +69,7 @@ export class LiveEvaluator {
     }
     if (this.stopped) return;
     if (this.pending) return this.schedule(this.timing.debounceMs);
-    if (!done && this.settleLeft > 0) {
+    if (!done && this.settleLeft > 0 && this.timing.settleMs > 0) {
       this.settleLeft -= 1;
       this.schedule(this.timing.settleMs);
     }
