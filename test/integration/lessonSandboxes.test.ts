@@ -5,6 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/testServer.js';
+import { TerminalClient } from '../support/drydockClient.js';
 
 const LESSONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons');
 
@@ -109,5 +110,42 @@ describe('a sandbox per lesson', () => {
     expect(await sh(fresh, 'docker ps -a --format "{{.Names}}"')).not.toContain('hello');
     const progress = await (await learner.call('GET', '/api/progress')).json();
     expect(progress.lessons.welcome.passed).toContain('hello');
+  });
+});
+
+describe('a classroom with a sandbox per lesson', () => {
+  it("follows the lesson the learner works in now: the grid names it and shadowing shows its terminal", async () => {
+    const created = await server.client.requestJson('POST', '/api/classrooms', undefined, { name: 'Two lessons', lessons: ['welcome', 'images'] });
+    const room = created.json as { id: string; code: string; instructorToken: string };
+    const joined = (await server.client.requestJson('POST', `/api/classrooms/${room.code}/join`, undefined, { name: 'Zoe' })).json as { learnerId: string; token: string };
+    const open = async (lesson: string) => {
+      const made = (await server.client.requestJson('POST', '/api/sessions', joined.token, { lesson })).json as Created;
+      await server.client.waitReady(made.id, made.token);
+      return made;
+    };
+    const welcome = await open('welcome');
+    const images = await open('images');
+    const row = async () => ((await server.client.requestJson('GET', `/api/classrooms/${room.id}`, room.instructorToken)).json.grid.learners as { name: string; sandboxLesson: string }[]).find((learner) => learner.name === 'Zoe')!;
+    const watch = () => TerminalClient.open(`${server.url.replace(/^http/, 'ws')}/api/classrooms/${room.id}/learners/${joined.learnerId}/terminal?token=${room.instructorToken}&cols=100&rows=30`);
+
+    expect((await row()).sandboxLesson).toBe('images'); // the newest
+    // The learner goes back to the welcome lesson and works there.
+    await server.client.request('POST', `/api/sessions/${welcome.id}/steps`, welcome.token, { lesson: 'welcome', step: 'hello' });
+    expect((await row()).sandboxLesson).toBe('welcome');
+    const terminal = await server.client.openTerminal(welcome.id, welcome.token);
+    const watcher = await watch();
+    await terminal.run('echo in-welcome-$((6*7))');
+    await watcher.waitFor('in-welcome-42');
+    await watcher.close();
+    await terminal.close();
+
+    await server.client.request('POST', `/api/sessions/${images.id}/steps`, images.token, { lesson: 'images', step: 0 });
+    expect((await row()).sandboxLesson).toBe('images');
+    const imagesTerminal = await server.client.openTerminal(images.id, images.token);
+    const imagesWatcher = await watch();
+    await imagesTerminal.run('echo in-images-$((6*7))');
+    await imagesWatcher.waitFor('in-images-42');
+    await imagesWatcher.close();
+    await imagesTerminal.close();
   });
 });

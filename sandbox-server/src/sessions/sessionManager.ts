@@ -177,7 +177,8 @@ export class SessionManager {
       ready: Promise.resolve(warm as Sandbox),
     };
     if (!warm) this.startSandbox(session);
-    if (replaced) void this.remove(replaced);
+    // Ended, not forgotten: a tab still on the old one is told it expired.
+    if (replaced) void this.end(replaced, 'expired');
     session.started.catch(() => undefined);
     session.ready.catch(() => undefined);
     this.sessions.set(session.id, session);
