@@ -88,6 +88,27 @@ describe('a sandbox per lesson', () => {
     await learner.open('volumes');
   });
 
+  it("asks a learner to give up one of their own sandboxes when the server is full, and refuses one who has none", async () => {
+    const full = await startTestServer({ lessonsDir: LESSONS, maxPerLearner: 3, maxSessions: 2 });
+    try {
+      const me = await fetch(`${full.url}/api/me`);
+      const cookie = me.headers.get('set-cookie')!.split(';')[0];
+      const open = (lesson: string, as = cookie) => fetch(`${full.url}/api/sessions`, { method: 'POST', headers: { cookie: as, 'content-type': 'application/json' }, body: JSON.stringify({ lesson }) });
+      expect((await open('welcome')).status).toBe(201);
+      expect((await open('images')).status).toBe(201);
+      const refused = await open('volumes');
+      expect(refused.status).toBe(409);
+      const body = await refused.json();
+      expect(body.error).toMatch(/server is full.*2 other lesson sandboxes.*close one/);
+      expect(body.sandboxes).toHaveLength(2);
+      const stranger = await fetch(`${full.url}/api/me`);
+      const theirs = await open('volumes', stranger.headers.get('set-cookie')!.split(';')[0]);
+      expect(theirs.status).toBe(503);
+    } finally {
+      await full.close();
+    }
+  });
+
   it('resets a lesson onto a fresh sandbox and keeps the progress already earned', async () => {
     const learner = await newLearner();
     const welcome = await learner.open('welcome');

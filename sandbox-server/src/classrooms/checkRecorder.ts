@@ -5,6 +5,7 @@ import type { App } from '../app.js';
 import type { StepResult } from '../checks/checkEngine.js';
 import type { Lesson, Step } from '../lessons/lessonTypes.js';
 import { classroomState } from './classroomTypes.js';
+import type { CheckRun } from '../store/classroomStore.js';
 
 export interface Recorded {
   counted: boolean;
@@ -12,7 +13,7 @@ export interface Recorded {
   reason?: string;
 }
 
-export async function recordCheckRun(app: App, learnerId: string, lesson: Lesson, step: Step, result: StepResult, ranBy: 'learner' | 'instructor'): Promise<Recorded> {
+export async function recordCheckRun(app: App, learnerId: string, lesson: Lesson, step: Step, result: StepResult, ranBy: CheckRun['ranBy']): Promise<Recorded> {
   const membership = await app.classrooms.membership(learnerId);
   const classroom = membership && membership.classroom.lessons.includes(lesson.id) ? membership.classroom : undefined;
   const state = classroom ? classroomState(classroom) : undefined;

@@ -93,7 +93,9 @@ export class LiveChecks {
     this.stats.evaluations += 1;
     this.stats.evaluationMs += performance.now() - started;
     if (this.followed.get(session.id) !== followed) return true; // the learner moved on meanwhile
-    const recorded = result.passed ? await recordCheckRun(this.app, learnerId, lesson, step, result, 'learner') : undefined;
+    // A pass is recorded once; a step passed before (then reset, or reopened) is only shown.
+    const already = result.passed && (await this.app.progress.progress(learnerId))[lesson.id]?.passed.includes(step.id);
+    const recorded = result.passed && !already ? await recordCheckRun(this.app, learnerId, lesson, step, result, 'live') : undefined;
     this.send(session, followed, result, recorded);
     if (result.passed) followed.evaluator.stop();
     return result.passed;

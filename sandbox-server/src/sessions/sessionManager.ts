@@ -46,10 +46,18 @@ export interface SessionLimits {
 
 export class CapacityError extends Error {}
 
-/** The learner holds as many sandboxes as they may: they must close one first. */
+/** The learner must close one of their sandboxes first: they hold as many as one learner
+ * may, or the server is full and these are theirs to give up. */
 export class LearnerCapError extends Error {
-  constructor(readonly held: Session[]) {
-    super(`you have ${held.length} lesson sandboxes running, the most one learner may have: close one of them to start this lesson's`);
+  constructor(
+    readonly held: Session[],
+    serverFull = false,
+  ) {
+    super(
+      serverFull
+        ? `the server is full; you have ${held.length} other lesson sandbox${held.length === 1 ? '' : 'es'} running: close one of them to start this lesson's`
+        : `you have ${held.length} lesson sandboxes running, the most one learner may have: close one of them to start this lesson's`,
+    );
   }
 }
 
@@ -150,6 +158,8 @@ export class SessionManager {
     const held = learnerId ? this.liveFor(learnerId).filter((session) => session !== replaced) : [];
     if (held.length >= this.limits.maxPerLearner) throw new LearnerCapError(held);
     if (this.liveCount() - (replaced ? 1 : 0) >= this.limits.maxSessions) {
+      // A learner's own other lessons are theirs to give up, rather than a refusal.
+      if (held.length > 0) throw new LearnerCapError(held, true);
       throw new CapacityError(`the server is full: ${this.limits.maxSessions} sessions are running. Try again in a few minutes.`);
     }
     // A warm sandbox has its disk already; a new one must fit on the host's disk.

@@ -21,7 +21,8 @@ export interface CheckRun {
   points: number;
   maxPoints: number;
   evidence: unknown;
-  ranBy: 'learner' | 'instructor';
+  /** Who asked: the learner (Check), their instructor, or live checks as the learner worked. */
+  ranBy: 'learner' | 'instructor' | 'live';
   /** Inside the classroom's open window, so it may count for a grade. */
   counted: boolean;
   ranAt: string;
@@ -196,10 +197,11 @@ export class ClassroomStore {
     );
   }
 
-  /** Per learner and step of the classroom: tries, passed at least once, last run. */
+  /** Per learner and step of the classroom: tries (the runs someone asked for: live
+   * checks are not tries), passed at least once, last run. */
   async stepSummaries(classroomId: string): Promise<StepSummary[]> {
     const rows = await this.db.all<{ learner_id: string; lesson_id: string; step_id: string; tries: number; passed: number; last_ran_at: string }>(
-      `SELECT learner_id, lesson_id, step_id, COUNT(*) AS tries, MAX(passed) AS passed, MAX(ran_at) AS last_ran_at
+      `SELECT learner_id, lesson_id, step_id, SUM(CASE WHEN ran_by = 'live' THEN 0 ELSE 1 END) AS tries, MAX(passed) AS passed, MAX(ran_at) AS last_ran_at
        FROM check_runs WHERE classroom_id = ? GROUP BY learner_id, lesson_id, step_id`,
       [classroomId],
     );
