@@ -86,6 +86,7 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
       // Ending the sessions closes their terminal sockets, which the HTTP server no
       // longer tracks once upgraded; only then can it finish closing.
       if (keepSessions) openTerminals.closeEverything();
+      app.live.close();
       await sessions.stop({ keepSessions });
       await closed;
       app.hub.close();

@@ -4,26 +4,24 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../support/testServer.js';
-import { ARTIFACTS, launchBrowser } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import type { TestServer } from '../support/testServer.js';
+import { ARTIFACTS } from '../support/browser.js';
+import { openLearnerBrowser, terminalShows as shows, typeInTerminal, type LearnerBrowser } from '../support/learnerBrowser.js';
 
 const LESSONS = path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons');
 
+let learner: LearnerBrowser;
 let server: TestServer;
-let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startTestServer({ lessonsDir: LESSONS, warmPoolSize: 2, maxPerLearner: 2 });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-  page.on('dialog', (dialog) => void dialog.accept());
+  learner = await openLearnerBrowser({ lessonsDir: LESSONS, warmPoolSize: 2, maxPerLearner: 2 });
+  ({ server, page } = learner);
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await learner?.close();
 });
 
 const sessionOf = (lesson: string) => page.evaluate((id) => JSON.parse(localStorage.getItem('drydock.sandboxes') ?? '{}')[id]?.id as string | undefined, lesson);
@@ -34,14 +32,8 @@ async function openLesson(lesson: string): Promise<void> {
   await terminalShows('drydock:');
 }
 
-async function terminalShows(text: string, timeout = 60_000): Promise<void> {
-  await page.waitForFunction((wanted) => [...document.querySelectorAll('.xterm-rows')].some((rows) => rows.textContent?.includes(wanted)), text, { timeout });
-}
-
-async function type(line: string): Promise<void> {
-  await page.locator('.xterm-helper-textarea').first().focus();
-  await page.keyboard.type(`${line}\r`);
-}
+const terminalShows = (text: string) => shows(page, text);
+const type = (line: string) => typeInTerminal(page, line);
 
 describe('a sandbox per lesson in the browser', () => {
   let welcome: string | undefined;

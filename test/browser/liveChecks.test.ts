@@ -2,30 +2,27 @@
 // the step's checks turn green and the next step unlocks without pressing Check.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { startTestServer, type TestServer } from '../support/testServer.js';
-import { ARTIFACTS, launchBrowser } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { ARTIFACTS } from '../support/browser.js';
+import { openLearnerBrowser, terminalShows, typeInTerminal, type LearnerBrowser } from '../support/learnerBrowser.js';
 
-let server: TestServer;
-let browser: Browser;
+let learner: LearnerBrowser;
 let page: Page;
 
 beforeAll(async () => {
-  server = await startTestServer({ warmPoolSize: 1 });
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  learner = await openLearnerBrowser();
+  page = learner.page;
 });
 
 afterAll(async () => {
-  await browser?.close();
-  await server?.close();
+  await learner?.close();
 });
 
 describe('live checks in the browser', () => {
   it("turns a step's checks green and unlocks the next step as the learner types, without Check", async () => {
-    await page.goto(`${server.url}/#/lesson/sample`);
+    await page.goto(`${learner.server.url}/#/lesson/sample`);
     await page.getByRole('status').filter({ hasText: 'Sandbox ready' }).waitFor({ timeout: 60_000 });
-    await page.waitForFunction(() => document.querySelector('.xterm-rows')?.textContent?.includes('drydock:'), null, { timeout: 60_000 });
+    await terminalShows(page, 'drydock:');
     await page.getByText('The checks run by themselves as you work').waitFor();
     expect(await page.getByRole('button', { name: 'Serve a page' }).isDisabled()).toBe(true);
     let checkPresses = 0;
@@ -33,8 +30,7 @@ describe('live checks in the browser', () => {
       if (request.method() === 'POST' && request.url().endsWith('/checks')) checkPresses += 1;
     });
 
-    await page.locator('.xterm-helper-textarea').first().focus();
-    await page.keyboard.type('docker version > /dev/null\r');
+    await typeInTerminal(page, 'docker version > /dev/null');
     await page.getByText('All checks pass').waitFor({ timeout: 20_000 });
     await page.getByRole('button', { name: /Ask the engine.*done/ }).waitFor();
     expect(await page.getByRole('button', { name: 'Serve a page' }).isDisabled()).toBe(false);

@@ -354,7 +354,7 @@ function families(): Record<string, { planned: number; concurrency: number; make
   const attackerTokens = [attacker.token, attackerRoom.instructorToken, lobby.instructorToken, attackerLearner];
   const sessionRest = (r: Rng) =>
     r.pick([
-      '', '', '/', '/ports', '/ports/80', '/ports/8080/', '/ports/0', '/ports/65536', '/ports/99999/x', '/ports/80/a/../../..', '/terminal', '/checks', '/steps',
+      '', '', '/', '/ports', '/ports/80', '/ports/8080/', '/ports/0', '/ports/65536', '/ports/99999/x', '/ports/80/a/../../..', '/terminal', '/checks', '/steps', '/reset', '/solve', '/extend', '/upload',
       '/files', '/file', `/${segment(r)}`, `/${segment(r)}/${segment(r)}`, '//', '/..', '/%2e%2e/%2e%2e/api/health', `/ports/${r.int(1, 65535)}/${segment(r)}`,
     ]);
   return {
@@ -427,9 +427,11 @@ function families(): Record<string, { planned: number; concurrency: number; make
       concurrency: 24,
       make: (r) => {
         const m = r.chance(0.6) ? 'GET' : method(r);
-        const target = `${r.pick(['/api/me', '/api/me/events', '/api/me/', '/api/me/events/', '/api/me/x', '/api/me%2Fevents'])}${query(r, [attackerLearner, nearMiss(r, victimLearner.token)])}`;
+        const path = r.pick(['/api/me', '/api/me/events', '/api/me/', '/api/me/events/', '/api/me/x', '/api/me%2Fevents', '/api/me/sandboxes', `/api/me/sandboxes/${victim.id}`, `/api/me/sandboxes/${segment(r)}`]);
+        const target = `${path}${query(r, [attackerLearner, nearMiss(r, victimLearner.token)])}`;
         const payload = body(r, ['name']);
-        return probe('the learner: /api/me and its events', m, target, [...authHeaders(r, { good: [attackerLearner], nearMisses: victimSecrets }), ...contentHeaders(r, payload)], payload);
+        // Closing the victim's sandbox as another learner must be refused.
+        return probe('the learner: /api/me and its events', m, target, [...authHeaders(r, { good: [attackerLearner], nearMisses: victimSecrets }), ...contentHeaders(r, payload)], payload, { victim: path.includes(victim.id) });
       },
     },
     'classrooms: create': {

@@ -149,24 +149,20 @@ describe('a classroom with a sandbox per lesson', () => {
     const row = async () => ((await server.client.requestJson('GET', `/api/classrooms/${room.id}`, room.instructorToken)).json.grid.learners as { name: string; sandboxLesson: string }[]).find((learner) => learner.name === 'Zoe')!;
     const watch = () => TerminalClient.open(`${server.url.replace(/^http/, 'ws')}/api/classrooms/${room.id}/learners/${joined.learnerId}/terminal?token=${room.instructorToken}&cols=100&rows=30`);
 
-    expect((await row()).sandboxLesson).toBe('images'); // the newest
-    // The learner goes back to the welcome lesson and works there.
-    await server.client.request('POST', `/api/sessions/${welcome.id}/steps`, welcome.token, { lesson: 'welcome', step: 'hello' });
-    expect((await row()).sandboxLesson).toBe('welcome');
-    const terminal = await server.client.openTerminal(welcome.id, welcome.token);
-    const watcher = await watch();
-    await terminal.run('echo in-welcome-$((6*7))');
-    await watcher.waitFor('in-welcome-42');
-    await watcher.close();
-    await terminal.close();
+    /** The learner works in a lesson: the grid names it, and shadowing shows that terminal. */
+    const worksIn = async (session: Created, lesson: string, step: string | number) => {
+      await server.client.request('POST', `/api/sessions/${session.id}/steps`, session.token, { lesson, step });
+      expect((await row()).sandboxLesson).toBe(lesson);
+      const terminal = await server.client.openTerminal(session.id, session.token);
+      const watcher = await watch();
+      await terminal.run(`echo in-${lesson}-$((6*7))`);
+      await watcher.waitFor(`in-${lesson}-42`);
+      await watcher.close();
+      await terminal.close();
+    };
 
-    await server.client.request('POST', `/api/sessions/${images.id}/steps`, images.token, { lesson: 'images', step: 0 });
-    expect((await row()).sandboxLesson).toBe('images');
-    const imagesTerminal = await server.client.openTerminal(images.id, images.token);
-    const imagesWatcher = await watch();
-    await imagesTerminal.run('echo in-images-$((6*7))');
-    await imagesWatcher.waitFor('in-images-42');
-    await imagesWatcher.close();
-    await imagesTerminal.close();
+    expect((await row()).sandboxLesson).toBe('images'); // the newest
+    await worksIn(welcome, 'welcome', 'hello'); // back to the first lesson
+    await worksIn(images, 'images', 0);
   });
 });

@@ -71,6 +71,12 @@ export class LiveChecks {
     this.followed.delete(sessionId);
   }
 
+  /** The server stops: let go of every sandbox's activity streams. */
+  close(): void {
+    this.enabled = false;
+    for (const sessionId of [...this.followed.keys()]) this.unfollow(sessionId);
+  }
+
   get following(): number {
     return this.followed.size;
   }
