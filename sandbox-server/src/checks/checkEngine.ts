@@ -5,7 +5,7 @@ import type { CheckContext, CheckRunner, Finding } from './checkTypes.js';
 import { checkContainer } from './containerCheck.js';
 import { checkImage } from './imageCheck.js';
 import { checkCompose, checkNetwork, checkService, checkVolume } from './resourceChecks.js';
-import { checkCommand, checkFile, checkHistory, checkHttp } from './sandboxChecks.js';
+import { checkCommand, checkFile, checkHistory, checkHttp, checkScript } from './sandboxChecks.js';
 
 const RUNNERS: Record<CheckKind, CheckRunner> = {
   container: checkContainer,
@@ -18,6 +18,7 @@ const RUNNERS: Record<CheckKind, CheckRunner> = {
   http: checkHttp,
   history: checkHistory,
   command: checkCommand,
+  script: checkScript,
 };
 
 export interface CheckResult {

@@ -7,7 +7,7 @@ import type { Session } from '../sessions/sessionManager.js';
 import type { Lesson, Step } from '../lessons/lessonTypes.js';
 import { runChecks } from '../checks/checkEngine.js';
 import { sandboxCheckContext } from '../checks/sandboxCheckContext.js';
-import { writeFiles } from '../lessons/stepFiles.js';
+import { startSetup, writeFiles } from '../lessons/stepFiles.js';
 import { decodePathSegment, HttpError, readJsonBody, sendJson } from './respond.js';
 import { knownLearner } from './learnerRoutes.js';
 import { recordCheckRun } from '../classrooms/checkRecorder.js';
@@ -58,11 +58,14 @@ export async function runStepChecks(app: App, session: Session, req: http.Incomi
 export async function openStep(app: App, session: Session, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const { lesson, step } = await requestedStep(app, req, session);
   const sandbox = await readySandbox(session);
-  app.sessions.openedStep(session, lesson.id, step.id);
+  const first = app.sessions.openedStep(session, lesson.id, step.id);
   const written = await writeFiles(app.backend, sandbox, step.files, false);
+  // A scenario's background script starts, and its foreground script is for the page to
+  // type into the terminal: once, at the step's first opening in this sandbox.
+  if (first && step.setup) await startSetup(app.backend, sandbox, step.id, step.setup);
   // From now on the step's checks follow the sandbox (practice steps only).
   app.live.follow(session, lesson, step).catch((error: Error) => console.log(`live checks of ${session.id}: ${error.message}`));
-  sendJson(res, 200, { lesson: lesson.id, step: step.id, written });
+  sendJson(res, 200, { lesson: lesson.id, step: step.id, written, ...(first && step.foreground ? { foreground: step.foreground } : {}) });
 }
 
 /** Solve, for practice: writes the step's solution files and answers its commands for

@@ -97,6 +97,7 @@ export const CHECK_KINDS: Record<CheckKind, KindSchema> = {
   http: { requireOne: ['port'], keys: { port: isPort, path: isString, status: isInteger, contains: isString } },
   history: { requireOne: ['contains', 'matches'], keys: { contains: isString, matches: isRegex } },
   command: { requireOne: ['run'], keys: { run: isString, exitCode: isInteger, outputContains: isString } },
+  script: { requireOne: ['run'], keys: { run: isString, workdir: isString, source: isString } },
 };
 
 export const COMMON_CHECK_KEYS: Record<string, Validator> = {

@@ -5,7 +5,7 @@ import { splitLesson, slugify, type FencedBlock, type RawStep } from './markdown
 import { CHECK_KINDS, COMMON_CHECK_KEYS, isPlainObject, validateKindSpec } from './checkSchema.js';
 import { LEVELS, TRACKS, type CheckKind, type CheckSpec, type Hint, type Lesson, type LessonProblem, type ProvidedFile, type Step } from './lessonTypes.js';
 
-const FRONT_MATTER_KEYS = ['id', 'title', 'summary', 'level', 'minutes', 'images', 'tags', 'track', 'order', 'graded'];
+const FRONT_MATTER_KEYS = ['id', 'title', 'summary', 'level', 'minutes', 'images', 'tags', 'track', 'order', 'graded', 'imported'];
 const REQUIRED_FRONT_MATTER = ['id', 'title', 'summary', 'level', 'minutes', 'track', 'order'];
 
 export type ParsedLesson = Omit<Lesson, 'introHtml' | 'steps'> & {
@@ -43,13 +43,14 @@ export function parseLesson(file: string, text: string): { lesson?: ParsedLesson
   expect('minutes', Number.isInteger(meta.minutes) && (meta.minutes as number) > 0, 'must be a whole number of minutes');
   expect('order', Number.isInteger(meta.order), 'must be a whole number');
   expect('graded', typeof meta.graded === 'boolean', 'must be true or false');
+  expect('imported', typeof meta.imported === 'string' && meta.imported !== '', 'must say where the lesson came from');
   for (const key of ['images', 'tags']) expect(key, Array.isArray(meta[key]) && (meta[key] as unknown[]).every((v) => typeof v === 'string'), 'must be a list of texts');
 
   if (raw.steps.length === 0) problem(raw.frontMatterLine, 'a lesson needs at least one step (a "## " heading)');
   const steps: Omit<Step, 'html'>[] = [];
   const stepIds = new Set<string>();
   raw.steps.forEach((rawStep, index) => {
-    const step = parseStep(rawStep, index, problem);
+    const step = parseStep(rawStep, index, problem, typeof meta.imported === 'string');
     if (stepIds.has(step.id)) problem(rawStep.line, `another step already has the id "${step.id}"; give this one {#another-id}`);
     stepIds.add(step.id);
     steps.push(step);
@@ -70,13 +71,15 @@ export function parseLesson(file: string, text: string): { lesson?: ParsedLesson
       track: meta.track as Lesson['track'],
       order: meta.order as number,
       graded: (meta.graded as boolean) ?? false,
+      ...(typeof meta.imported === 'string' ? { imported: meta.imported } : {}),
       intro: raw.intro,
       steps,
     },
   };
 }
 
-function parseStep(raw: RawStep, index: number, problem: (line: number, message: string) => void): Omit<Step, 'html'> {
+/** An imported step may have checks and no solution (its scenario shipped none). */
+function parseStep(raw: RawStep, index: number, problem: (line: number, message: string) => void, imported: boolean): Omit<Step, 'html'> {
   const id = raw.explicitId ?? slugify(raw.heading);
   if (!/^[a-z0-9][a-z0-9-]*$/.test(id)) problem(raw.line, `step id "${id}" must be lowercase letters, digits and dashes`);
   const files: ProvidedFile[] = [];
@@ -84,13 +87,22 @@ function parseStep(raw: RawStep, index: number, problem: (line: number, message:
   const solutionCommands: string[] = [];
   let checks: CheckSpec[] = [];
   let hasSolution = false;
+  const setup: string[] = [];
+  const foreground: string[] = [];
   for (const block of raw.blocks) {
     const file = block.attributes.file;
-    if (file !== undefined && (file === true || !isSafeRelativePath(file))) {
-      problem(block.line, `file=${file === true ? '' : file} must be a relative path inside the working directory, e.g. file=app/main.py`);
+    if (file !== undefined && (file === true || !(isSafeRelativePath(file) || isSafeAbsolutePath(file)))) {
+      problem(block.line, `file=${file === true ? '' : file} must be a path inside the working directory (file=app/main.py) or an absolute one without ".." (file=/root/run.sh)`);
       continue;
     }
-    if (block.language === 'checks') {
+    const mode = block.attributes.mode;
+    if (mode !== undefined && (typeof mode !== 'string' || !/^[0-7]{3,4}$/.test(mode) || file === undefined)) {
+      problem(block.line, 'mode= goes with file= and is octal permissions, e.g. mode=755');
+      continue;
+    }
+    if (block.attributes.setup === true) setup.push(block.content);
+    else if (block.attributes.foreground === true) foreground.push(block.content);
+    else if (block.language === 'checks') {
       if (checks.length) problem(block.line, 'a step has one checks block; merge them');
       checks = parseChecks(block, problem);
     } else if (block.language === 'solution') {
@@ -98,10 +110,10 @@ function parseStep(raw: RawStep, index: number, problem: (line: number, message:
       if (typeof file === 'string') solutionFiles.push({ path: file, language: languageOf(file), content: block.content + '\n' });
       else solutionCommands.push(block.content);
     } else if (typeof file === 'string') {
-      files.push({ path: file, language: block.language || languageOf(file), content: block.content + '\n' });
+      files.push({ path: file, language: block.language || languageOf(file), content: block.content + '\n', ...(typeof mode === 'string' ? { mode } : {}) });
     }
   }
-  if (checks.length && !hasSolution) problem(raw.line, `step "${raw.heading}" has checks but no solution block: the harness needs one to prove the step can be done`);
+  if (checks.length && !hasSolution && !imported) problem(raw.line, `step "${raw.heading}" has checks but no solution block: the harness needs one to prove the step can be done`);
   return {
     id,
     index,
@@ -110,6 +122,8 @@ function parseStep(raw: RawStep, index: number, problem: (line: number, message:
     files,
     checks,
     solution: hasSolution ? { commands: solutionCommands.join('\n'), files: solutionFiles } : undefined,
+    ...(setup.length ? { setup: setup.join('\n') } : {}),
+    ...(foreground.length ? { foreground: foreground.join('\n') } : {}),
   };
 }
 
@@ -202,6 +216,10 @@ function parseYaml(text: string, firstLine: number, problem: (line: number, mess
 /** A YAML value as text; an object (even one with a "toString" key) never throws. */
 function asText(value: unknown): string {
   return typeof value === 'object' && value !== null ? Object.prototype.toString.call(value) : String(value);
+}
+
+function isSafeAbsolutePath(path: string): boolean {
+  return path.startsWith('/') && isSafeRelativePath(path.slice(1));
 }
 
 function isSafeRelativePath(path: string): boolean {

@@ -44,6 +44,8 @@ export async function createLessonRenderer() {
           const code = token.text;
           const file = typeof attributes.file === 'string' ? attributes.file : undefined;
           if (language === 'checks') return renderChecks(options.checks ?? []);
+          // A step's set-up runs in the sandbox; the learner does not read it.
+          if (attributes.setup === true || attributes.foreground === true) return '';
           if (language === 'solution') {
             if (options.graded) return '';
             const body = highlight(code, file ? languageOf(file) : 'bash');
@@ -52,9 +54,10 @@ export async function createLessonRenderer() {
           }
           const lang = language || (file ? languageOf(file) : 'text');
           const body = highlight(code, lang);
-          const copy = ` data-copy="${escapeHtml(code)}"`;
+          const copy = attributes.nocopy === true ? ' data-nocopy' : ` data-copy="${escapeHtml(code)}"`;
           if (file) return `<figure class="code-block code-file" data-file="${escapeHtml(file)}"${copy}><figcaption>${escapeHtml(file)}</figcaption>${body}</figure>`;
-          if (attributes.run === true) return `<div class="code-block runnable" data-run="${escapeHtml(code)}"${copy}>${body}</div>`;
+          // interrupt: Run first sends Ctrl+C (stops what runs in the terminal).
+          if (attributes.run === true) return `<div class="code-block runnable" data-run="${escapeHtml(code)}"${attributes.interrupt === true ? ' data-interrupt' : ''}${copy}>${body}</div>`;
           return `<div class="code-block"${copy}>${body}</div>`;
         },
         image(token: Tokens.Image): string {

@@ -1,11 +1,14 @@
 // The shape of a loaded lesson, as the server keeps it and the API serves it.
 export const LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
-export const TRACKS = ['foundations', 'building', 'running', 'shipping', 'capstones'] as const;
+export const TRACKS = ['foundations', 'building', 'running', 'shipping', 'capstones', 'scenarios'] as const;
 
 export interface ProvidedFile {
+  /** Relative to the working directory, or absolute (an imported scenario's assets). */
   path: string;
   language: string;
   content: string;
+  /** Octal permissions, e.g. "755". */
+  mode?: string;
 }
 
 export interface Hint {
@@ -27,7 +30,7 @@ export interface CheckSpec {
   line: number;
 }
 
-export type CheckKind = 'container' | 'image' | 'volume' | 'network' | 'compose' | 'service' | 'file' | 'http' | 'history' | 'command';
+export type CheckKind = 'container' | 'image' | 'volume' | 'network' | 'compose' | 'service' | 'file' | 'http' | 'history' | 'command' | 'script';
 
 export interface Step {
   id: string;
@@ -38,6 +41,10 @@ export interface Step {
   files: ProvidedFile[];
   checks: CheckSpec[];
   solution?: { commands: string; files: ProvidedFile[] };
+  /** Run in the sandbox, in the background, when the step is first opened (a scenario's background script). */
+  setup?: string;
+  /** Typed into the learner's terminal when the step is first opened (a scenario's foreground script). */
+  foreground?: string;
 }
 
 export interface Lesson {
@@ -52,6 +59,8 @@ export interface Lesson {
   track: (typeof TRACKS)[number];
   order: number;
   graded: boolean;
+  /** Where an imported lesson came from (a KillerCoda scenario); its steps may lack solutions. */
+  imported?: string;
   introHtml: string;
   steps: Step[];
 }

@@ -213,9 +213,11 @@ export class SessionManager {
       .catch((error: Error) => this.log(`saving session ${session.id}: ${error.message}`));
   }
 
-  /** The learner opened a step: its history checks count from now on (the first opening). */
-  openedStep(session: Session, lessonId: string, stepId: string): void {
+  /** The learner opened a step: its history checks count from now on (the first opening).
+   * Answers whether this was the step's first opening in this sandbox. */
+  openedStep(session: Session, lessonId: string, stepId: string): boolean {
     const now = Date.now();
+    const first = !session.openedAt.has(`${lessonId}/${stepId}`);
     let changed = false;
     for (const key of [lessonId, `${lessonId}/${stepId}`]) {
       if (session.openedAt.has(key)) continue;
@@ -223,6 +225,7 @@ export class SessionManager {
       changed = true;
     }
     if (changed) void this.persist(session);
+    return first;
   }
 
   /** Since when a step's history checks look: the step's first opening (its lesson's, for

@@ -194,7 +194,8 @@ export function solveStep(ref: SessionRef, lesson: string, step: string): Promis
   return sessionPost(ref, 'solve', { lesson, step });
 }
 
-export function openStep(ref: SessionRef, lesson: string, step: string): Promise<{ written: string[] }> {
+/** Opens a step; `foreground` (an imported scenario's) is for the page to type, once. */
+export function openStep(ref: SessionRef, lesson: string, step: string): Promise<{ written: string[]; foreground?: string }> {
   return sessionPost(ref, 'steps', { lesson, step });
 }
 
