@@ -57,7 +57,7 @@ let lessonsPassed = 0;
 let lessonsFailed = 0;
 if (extraArgs.length === 0) {
   console.log('\n• verifying every lesson in real sandboxes…');
-  const harness = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verifyLessons.ts'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const harness = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/verifyLessons.ts', '--scenarios', 'test/fixtures/scenarios'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   process.stdout.write(harness.stdout);
   const counts = /^(\d+) passed, (\d+) failed$/m.exec(harness.stdout);
   lessonsPassed = counts ? Number(counts[1]) : 0;

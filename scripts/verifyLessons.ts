@@ -1,7 +1,11 @@
-// `npm run lessons:verify [-- --lesson ID …] [--parallel N]`: proves every lesson in
-// fresh real sandboxes. For each step: open it (its files appear), assert that every
-// check fails, type the solution into the terminal as a learner would, and assert that
-// every check passes. One line per lesson, then "N passed, M failed".
+// `npm run lessons:verify [-- --lesson ID …] [--parallel N] [--scenarios DIR …]`: proves
+// every lesson in fresh real sandboxes, and the KillerCoda scenarios in DIR. For each
+// step: open it (its files appear, its set-up starts, its foreground is typed), assert
+// that every check fails, type the solution into the terminal as a learner would, and
+// assert that every check passes. An imported step that ships no solution is only shown
+// to fail, and the steps after it are not proven (they build on it). One line per
+// lesson, then "N passed, M failed".
+import path from 'node:path';
 import { removeSandboxesOfDeadProcesses } from '../test/support/deadInstances.js';
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { setUpHost } from '../sandbox-server/src/setup/setupHost.js';
@@ -15,13 +19,15 @@ const CHECKS_SETTLE_MS = 60_000;
 
 function parseArgs(argv: string[]) {
   const lessons: string[] = [];
+  const scenarios: string[] = [];
   let parallel = 3;
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--lesson') lessons.push(argv[++i]);
     else if (argv[i] === '--parallel') parallel = Math.max(1, Number(argv[++i]) || 1);
-    else throw new Error(`unknown argument ${argv[i]} (use --lesson ID, --parallel N)`);
+    else if (argv[i] === '--scenarios') scenarios.push(path.resolve(argv[++i]));
+    else throw new Error(`unknown argument ${argv[i]} (use --lesson ID, --parallel N, --scenarios DIR)`);
   }
-  return { lessons: lessons.length ? lessons : undefined, parallel };
+  return { lessons: lessons.length ? lessons : undefined, parallel, scenarios };
 }
 
 interface StepChecks {
@@ -35,6 +41,9 @@ class LessonVerifier {
     private readonly client: DrydockClient,
   ) {}
 
+  /** Steps left unproven because an imported step before them ships no solution. */
+  readonly unproven = new Map<string, string>();
+
   async verify(lesson: Lesson): Promise<string[]> {
     const session = await this.client.createSession();
     const failures: string[] = [];
@@ -47,6 +56,10 @@ class LessonVerifier {
         const problems = await this.verifyStep(lesson, step, session, terminal);
         failures.push(...problems.map((problem) => `step ${step.index + 1} (${step.id}): ${problem}`));
         if (problems.length) break; // later steps build on this one
+        if (step.checks.length && !step.solution) {
+          this.unproven.set(lesson.id, `from step ${step.index + 1} on, not proven: the scenario ships no solution for step ${step.index + 1}`);
+          break;
+        }
       }
     } finally {
       await terminal?.close();
@@ -58,11 +71,19 @@ class LessonVerifier {
   private async verifyStep(lesson: Lesson, step: Step, session: { id: string; token: string }, terminal: TerminalClient): Promise<string[]> {
     const opened = await this.client.request('POST', `/api/sessions/${session.id}/steps`, session.token, { lesson: lesson.id, step: step.id });
     if (opened.status !== 200) return [`opening the step answered ${opened.status}: ${await opened.text()}`];
+    const { foreground } = (await opened.json()) as { foreground?: string };
+    if (foreground) {
+      try {
+        await terminal.run(foreground.trim(), SOLUTION_TIMEOUT_MS);
+      } catch (error) {
+        return [`the foreground script did not finish: ${(error as Error).message.slice(0, 400)}`];
+      }
+    }
     if (!step.checks.length) return [];
     const before = await this.checks(lesson, step, session);
     const premature = before.results.filter((result) => result.passed);
     if (premature.length) return premature.map((result) => `check ${result.id} passes before the step is done (${result.message}): it cannot fail`);
-    if (!step.solution) return ['the step has checks but no solution'];
+    if (!step.solution) return lesson.imported ? [] : ['the step has checks but no solution'];
 
     const sandbox = this.server.app.sessions.get(session.id)!.sandbox!;
     await writeFiles(this.server.app.backend, sandbox, step.solution.files, true);
@@ -92,7 +113,8 @@ class LessonVerifier {
 
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
-  const config = { ...loadConfig(), port: 0, host: '127.0.0.1', instance: `verify-${process.pid}`, warmPoolSize: 0, maxSessions: args.parallel + 2 };
+  const base = loadConfig();
+  const config = { ...base, scenarioDirs: [...base.scenarioDirs, ...args.scenarios], port: 0, host: '127.0.0.1', instance: `verify-${process.pid}`, warmPoolSize: 0, maxSessions: args.parallel + 2 };
   const engine = await setUpHost(config);
   await removeSandboxesOfDeadProcesses(engine.docker, config.dataDir);
   let server: RunningServer;
@@ -119,7 +141,8 @@ async function main(): Promise<number> {
       const checks = lesson.steps.reduce((sum, step) => sum + step.checks.length, 0);
       if (failures.length === 0) {
         passed += 1;
-        console.log(`✓ ${lesson.id}  ${lesson.steps.length} steps, ${checks} checks  ${seconds} s`);
+        const unproven = verifier.unproven.get(lesson.id);
+        console.log(`✓ ${lesson.id}  ${lesson.steps.length} steps, ${checks} checks  ${seconds} s${unproven ? ` (${unproven})` : ''}`);
       } else {
         failed += 1;
         console.log(`✗ ${lesson.id}  ${seconds} s\n${failures.map((failure) => `    ${failure}`).join('\n')}`);

@@ -58,6 +58,8 @@ export interface DrydockConfig {
   instance: string;
   /** Where the lessons are (lessons/ of the project unless DRYDOCK_LESSONS_DIR says). */
   lessonsDir: string;
+  /** Folders of KillerCoda scenarios served as lessons too (DRYDOCK_SCENARIOS, ':' between folders). */
+  scenarioDirs: string[];
   /** The embedded database (SQLite), under the data directory. */
   databaseFile: string;
   /** PostgreSQL instead of SQLite (DATABASE_URL), for several server processes. */
@@ -116,6 +118,7 @@ export function loadConfig(): DrydockConfig {
     trustProxy: process.env.DRYDOCK_TRUST_PROXY === '1',
     liveChecks: process.env.DRYDOCK_LIVE_CHECKS !== '0',
     checkConcurrency: numberSetting('DRYDOCK_CHECK_CONCURRENCY', Math.max(4, 4 * os.cpus().length)),
+    scenarioDirs: (process.env.DRYDOCK_SCENARIOS ?? '').split(':').filter(Boolean).map((dir) => path.resolve(dir)),
     lessonsDir: path.resolve(textSetting('DRYDOCK_LESSONS_DIR', path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons'))),
   };
 }

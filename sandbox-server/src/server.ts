@@ -35,7 +35,7 @@ export interface RunningServer {
 
 export async function startServer(config: DrydockConfig, engine: EngineChoice, onlyLessons?: string[]): Promise<RunningServer> {
   // A broken lesson stops the start with every problem listed: never half a curriculum.
-  const lessons = new LessonCatalog(await loadLessons(config.lessonsDir, onlyLessons));
+  const lessons = new LessonCatalog(await loadLessons(config.lessonsDir, onlyLessons, config.scenarioDirs));
   const backend = await createBackend(config, engine);
   const database = await openDatabase(config);
   const preopenedTerminals = new PreopenedTerminals(backend);

@@ -1,12 +1,14 @@
 // Loads every lesson in lessons/ once: parses, validates, cross-checks and renders.
 // One broken lesson makes the whole load fail with every problem listed, so the
-// server never serves half a curriculum.
+// server never serves half a curriculum. Imported KillerCoda scenarios load beside
+// them; one a sandbox cannot run is left out with its reasons, the rest still load.
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseLesson, type ParsedLesson } from './lessonParser.js';
 import { createLessonRenderer, type RenderOptions } from './lessonRenderer.js';
 import { LessonError, TRACKS, type Lesson, type LessonProblem } from './lessonTypes.js';
 import { CATALOG } from '../images/imageRecipes.js';
+import { scenarioDirs, scenarioToLesson } from './killercoda/scenarioToLesson.js';
 
 /** Image names the mirror serves; lessons may only need these. */
 function catalogNames(): Set<string> {
@@ -17,7 +19,7 @@ function catalogNames(): Set<string> {
  * Loads lessons/*.md. With `only`, just the lessons with those ids (or whose file name
  * holds them) are loaded: the harness proves one lesson while others are being written.
  */
-export async function loadLessons(dir: string, only?: string[]): Promise<Lesson[]> {
+export async function loadLessons(dir: string, only?: string[], scenarioRoots: string[] = [], report: (line: string) => void = console.log): Promise<Lesson[]> {
   const files = fs.readdirSync(dir).filter((name) => name.endsWith('.md') && name !== 'README.md').sort();
   const problems: LessonProblem[] = [];
   const parsed: ParsedLesson[] = [];
@@ -29,6 +31,7 @@ export async function loadLessons(dir: string, only?: string[]): Promise<Lesson[
     problems.push(...result.problems);
     if (result.lesson) parsed.push(result.lesson);
   }
+  parsed.push(...loadScenarios(scenarioRoots, only, report));
   if (only && parsed.length === 0 && problems.length === 0) {
     problems.push({ file: path.basename(dir), line: 1, message: `no lesson matches ${only.join(', ')}` });
   }
@@ -54,6 +57,27 @@ export async function loadLessons(dir: string, only?: string[]): Promise<Lesson[
   }));
   if (problems.length) throw new LessonError(problems);
   return lessons.sort((a, b) => TRACKS.indexOf(a.track) - TRACKS.indexOf(b.track) || a.order - b.order);
+}
+
+/** The scenarios under each root, as lessons; those that cannot run are reported and left out. */
+function loadScenarios(roots: string[], only: string[] | undefined, report: (line: string) => void): ParsedLesson[] {
+  const lessons: ParsedLesson[] = [];
+  const dirs = roots.flatMap((root) => {
+    const found = scenarioDirs(root);
+    if (found.length === 0) report(`scenarios: no KillerCoda scenario (index.json) in ${root}`);
+    return found;
+  });
+  dirs.forEach((dir, i) => {
+    const converted = scenarioToLesson(dir, i + 1);
+    for (const warning of converted.warnings) report(`scenario warning: ${warning}`);
+    const result = converted.markdown ? parseLesson(converted.file, converted.markdown) : { problems: converted.problems };
+    if (result.problems.length || !('lesson' in result) || !result.lesson) {
+      report(`scenario ${path.basename(dir)} is left out:\n${result.problems.map((problem) => `  ${problem.file}:${problem.line}: ${problem.message}`).join('\n')}`);
+      return;
+    }
+    if (!only || only.some((id) => result.lesson!.id.includes(id) || path.basename(dir).includes(id))) lessons.push(result.lesson);
+  });
+  return lessons;
 }
 
 /** Problems that only show across lessons or against the outside world. */
@@ -84,6 +108,8 @@ function crossCheck(lessons: ParsedLesson[], dir: string): LessonProblem[] {
 }
 
 function lineOfText(file: string, needle: string): number {
-  const index = fs.readFileSync(file, 'utf8').indexOf(needle);
-  return index < 0 ? 1 : fs.readFileSync(file, 'utf8').slice(0, index).split('\n').length;
+  // An imported scenario's lesson has no file of its own here.
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  const index = text.indexOf(needle);
+  return index < 0 ? 1 : text.slice(0, index).split('\n').length;
 }

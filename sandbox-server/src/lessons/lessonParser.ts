@@ -96,8 +96,8 @@ function parseStep(raw: RawStep, index: number, problem: (line: number, message:
       continue;
     }
     const mode = block.attributes.mode;
-    if (mode !== undefined && (typeof mode !== 'string' || !/^[0-7]{3,4}$/.test(mode) || file === undefined)) {
-      problem(block.line, 'mode= goes with file= and is octal permissions, e.g. mode=755');
+    if (mode !== undefined && (typeof mode !== 'string' || !/^([0-7]{3,4}|[ugoa]*[-+=][rwxXst]+)$/.test(mode) || file === undefined)) {
+      problem(block.line, 'mode= goes with file= and is what chmod takes, e.g. mode=755 or mode=+x');
       continue;
     }
     if (block.attributes.setup === true) setup.push(block.content);

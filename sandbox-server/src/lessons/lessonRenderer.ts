@@ -45,7 +45,7 @@ export async function createLessonRenderer() {
           const file = typeof attributes.file === 'string' ? attributes.file : undefined;
           if (language === 'checks') return renderChecks(options.checks ?? []);
           // A step's set-up runs in the sandbox; the learner does not read it.
-          if (attributes.setup === true || attributes.foreground === true) return '';
+          if (attributes.setup === true || attributes.foreground === true || attributes.hidden === true) return '';
           if (language === 'solution') {
             if (options.graded) return '';
             const body = highlight(code, file ? languageOf(file) : 'bash');

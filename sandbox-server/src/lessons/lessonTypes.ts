@@ -7,7 +7,7 @@ export interface ProvidedFile {
   path: string;
   language: string;
   content: string;
-  /** Octal permissions, e.g. "755". */
+  /** What chmod takes: "755", "+x". */
   mode?: string;
 }
 
