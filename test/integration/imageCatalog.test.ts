@@ -92,16 +92,19 @@ describe('the image stand-ins', () => {
     expect(result.output).toContain('plain-command');
   });
 
-  it('the -alpine tags of service images are the Debian stand-ins; a bare alpine fails with a sentence saying why', async () => {
-    await pulled(['nginx:alpine', 'redis:7-alpine']);
+  it('the -alpine tags of service images are the Debian stand-ins; alpine is busybox whose apk says why it is absent; a missing image lists the catalog', async () => {
+    await pulled(['nginx:alpine', 'redis:7-alpine', 'alpine']);
     const result = await sh(
       'docker run -d --name alpine-web -p 8082:80 nginx:alpine >/dev/null && for i in $(seq 20); do curl -sf localhost:8082 >/dev/null && echo nginx-alpine-serves && break; sleep 0.2; done; docker rm -f alpine-web >/dev/null; ' +
-        'docker run --rm redis:7-alpine redis-server --version; docker pull alpine 2>&1; echo "pull-exit=$?"',
+        'docker run --rm redis:7-alpine redis-server --version; docker run --rm alpine:3 sh -c "echo from-$((6*7))-alpine"; docker run --rm alpine apk add curl 2>&1; echo "apk-exit=$?"; ' +
+        'docker pull mongo 2>&1; echo "pull-exit=$?"',
     );
     expect(result.output).toContain('nginx-alpine-serves');
     expect(result.output).toMatch(/Redis server v=7\./);
+    expect(result.output).toContain('from-42-alpine');
+    expect(result.output).toMatch(/drydock: this alpine is a stand-in made of busybox[\s\S]*apk-exit=1/);
     const names = [...new Set(['busybox', 'debian', ...CATALOG.map((recipe) => recipe.name)])].sort().join(', ');
-    expect(result.output).toMatch(/drydock: that image is not in this sandbox's catalog.*there is no alpine/);
+    expect(result.output).toMatch(/drydock: that image is not in this sandbox's catalog/);
     expect(result.output).toContain(`holds ${names}, with their usual tags`);
     expect(result.output).toMatch(/pull-exit=[1-9]/);
   });

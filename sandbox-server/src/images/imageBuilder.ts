@@ -15,6 +15,7 @@ export const IMAGE_JOBS = 3;
 
 /** The image a recipe is built FROM. */
 function baseOf(recipe: DockerfileRecipe): string {
+  if (recipe.fromBusybox) return busyboxImageTag();
   return recipe.fromSandbox ? sandboxImageTag() : baseImageTag(recipe.suite);
 }
 
@@ -50,7 +51,7 @@ export async function ensureImages(config: DrydockConfig, tools: ImageTools): Pr
   ]);
   await buildIfMissing(tools, sandboxImageTag(), 'sandbox image', () => buildRecipe(tools, SANDBOX_RECIPE, sandboxImageTag()));
   await Promise.all(
-    CATALOG.map((recipe) => jobs.run(() => buildIfMissing(tools, localTag(recipe), `${recipe.name}:${recipe.tags[0]}`, () => buildRecipe(tools, recipe, localTag(recipe))))),
+    CATALOG.map((recipe) => jobs.run(() => buildIfMissing(tools, localTag(recipe), `${recipe.name}:${publishedTags(recipe)[0]}`, () => buildRecipe(tools, recipe, localTag(recipe))))),
   );
   if (config.mirrorUpstream) {
     note(`the mirror proxies ${config.mirrorUpstream}; local stand-ins are not published`);

@@ -17,6 +17,8 @@ export interface DockerfileRecipe {
   suite: DebianSuite;
   /** Built FROM the sandbox image instead of the bare Debian base. */
   fromSandbox?: boolean;
+  /** Built FROM the busybox image instead of a Debian base. */
+  fromBusybox?: boolean;
   /** Tags pushed to the mirror under library/<name>, all true to what the image is. */
   tags: string[];
   /** Tags of other variants this image stands in for (e.g. `-alpine`, where the role in
@@ -69,6 +71,8 @@ export const CATALOG: DockerfileRecipe[] = [
     name: 'docker', dir: 'catalog/docker', suite: 'trixie', fromSandbox: true,
     tags: ['dind', '26-dind', '26.1-dind', 'cli', '26-cli', '26.1-cli', 'latest', '26', '26.1'],
   },
+  // Imported scenarios reach for alpine first; busybox is what most of them use of it.
+  { name: 'alpine', dir: 'catalog/alpine', suite: 'trixie', fromBusybox: true, tags: [], aliases: ['latest', '3', '3.20', '3.21'] },
 ];
 
 /** The slim base images double as debian:<suite>-slim. */

@@ -1,18 +1,33 @@
 // What a Drydock sandbox (one Debian host with its own Docker engine, no systemd) cannot
 // give a KillerCoda scenario, found before anyone starts it: a Kubernetes or multi-host
-// backend, systemctl, or set-up that reconfigures the Docker daemon. Each refusal names
-// the file and line that needs it.
+// backend, or systemctl for a service other than Docker. Each refusal names the file and
+// line that needs it. KillerCoda's own set-up boilerplate (a registry mirror run with
+// podman, the Docker daemon reconfigured and restarted) is not refused: its effect is
+// what Drydock's engine already has, so the restart is skipped (SETUP_SHIMS).
 import type { LessonProblem } from '../lessonTypes.js';
 
 /** Backends that are one Linux host with Docker: what a sandbox is. */
 const ONE_HOST = /^(ubuntu|debian)([-_\w.]*)?$/i;
 
-const NEEDS: { pattern: RegExp; reason: string }[] = [
-  { pattern: /\bsystemctl\b/, reason: 'uses systemctl; a Drydock sandbox runs no systemd' },
-  { pattern: /\/etc\/docker\/daemon\.json/, reason: "reconfigures the Docker daemon (/etc/docker/daemon.json); a sandbox's engine is set up by Drydock" },
-  { pattern: /\b(service\s+docker\s+restart|dockerd\s+--)/, reason: 'restarts or reconfigures the Docker daemon; a sandbox\'s engine is set up by Drydock' },
+/** systemctl about the Docker engine (KillerCoda's set-up points it at a registry mirror):
+ * the sandbox's engine already pulls through Drydock's, so these are skipped (SETUP_SHIMS). */
+const DOCKER_SYSTEMCTL = /\bsystemctl\s+(daemon-reload|(enable|restart|start|reload|stop|status)\s+(docker|containerd)(\.service)?)\s*($|[;&|#])/;
+
+const NEEDS: { pattern: RegExp; reason: string; unless?: RegExp }[] = [
+  { pattern: /\bsystemctl\b/, unless: DOCKER_SYSTEMCTL, reason: 'uses systemctl for a service other than Docker; a Drydock sandbox runs no systemd' },
   { pattern: /\b(kubectl|kubeadm|minikube|k3s|kind\s+create)\b/, reason: 'needs Kubernetes; a Drydock sandbox is one Docker host' },
 ];
+
+/** What the set-up scripts of imported scenarios run with: systemctl for the Docker engine
+ * succeeds without doing anything (Drydock set the engine up), any other unit fails with
+ * a reason; podman (KillerCoda runs its registry mirror with it) is docker. Exported as
+ * functions, so the scripts a set-up starts inherit them. */
+export const SETUP_SHIMS = [
+  '# Drydock: the sandbox has no systemd and its Docker engine is set up by Drydock (with a registry mirror).',
+  'systemctl() { case " $* " in *" docker"*|*" containerd"*|" daemon-reload ") echo "drydock: skipped \"systemctl $*\": the sandbox\'s Docker engine is managed by Drydock" >&2; return 0;; esac; echo "drydock: no systemd in this sandbox: systemctl $*" >&2; return 1; }',
+  'podman() { docker "$@"; }',
+  'export -f systemctl podman',
+].join('\n');
 
 /** A file the scenario uses: a script runs whole; of a text, only its {{exec}} commands. */
 export interface UsedFile {
@@ -31,7 +46,7 @@ export function refusals(indexFile: string, imageId: string | undefined, hosts: 
   for (const { file, text, kind } of used) {
     const lines = text.split('\n');
     for (const need of NEEDS) {
-      const at = lines.findIndex((line) => need.pattern.test(line) && !/^\s*#/.test(line) && (kind === 'script' || line.includes('{{exec')));
+      const at = lines.findIndex((line) => need.pattern.test(line) && !need.unless?.test(line) && !/^\s*#/.test(line) && (kind === 'script' || line.includes('{{exec')));
       if (at >= 0) problems.push({ file, line: at + 1, message: `the scenario ${need.reason}` });
     }
   }

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { LessonProblem } from '../lessonTypes.js';
 import { convertKillercodaMarkdown } from './codeActions.js';
-import { refusals, type UsedFile } from './scenarioLimits.js';
+import { refusals, SETUP_SHIMS, type UsedFile } from './scenarioLimits.js';
 
 export interface ScenarioLesson {
   /** index.json, as problems name it. */
@@ -131,7 +131,7 @@ export function scenarioToLesson(dir: string, order = 1): ScenarioLesson {
     const foreground = [first ? `cd ${HOME}` : undefined, first ? read(intro.foreground, 'the intro foreground script') : undefined, read(step.foreground, `the foreground script of step ${i + 1}`)].filter(Boolean);
     // Assets are placed, not shown, as on KillerCoda.
     if (first) for (const asset of assets) parts.push(fence(`text file=${asset.target}${asset.mode ? ` mode=${asset.mode}` : ''} hidden`, asset.content));
-    if (background.length) parts.push(fence('bash setup', background.join('\n')));
+    if (background.length) parts.push(fence('bash setup', [SETUP_SHIMS, ...background].join('\n')));
     if (foreground.length) parts.push(fence('bash foreground', foreground.join('\n')));
     parts.push(converted.markdown.trim(), '');
     const verify = read(step.verify, `the verify script of step ${i + 1}`);
@@ -142,6 +142,7 @@ export function scenarioToLesson(dir: string, order = 1): ScenarioLesson {
     }
   });
   problems.push(...refusals(file, index.backend?.imageid, Object.keys(details.assets ?? {}), lineOf, used));
+  if (used.some(({ text }) => /\/etc\/docker\/daemon\.json/.test(text))) warnings.push(`${name}: its set-up edits /etc/docker/daemon.json; the sandbox's engine keeps Drydock's settings (its registry mirror)`);
   const finish = read(details.finish?.text, 'the finish text', true);
   if (finish) {
     parts.push('## Finish {#finish}', '', convertKillercodaMarkdown(finish).markdown.trim(), '');
