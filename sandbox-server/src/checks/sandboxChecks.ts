@@ -67,17 +67,16 @@ export async function checkCommand(spec: { run: string; exitCode?: number; outpu
   return pass(`\`${spec.run}\` succeeded`);
 }
 
-/** A script's own verdict (a KillerCoda scenario's verify.sh): it passes when it exits 0;
- * a script of the older protocol (it echoes "done" when satisfied) must also have printed
- * "done" last. A failing script's reason is what it said: a VERIFICATION_FAILURE_REASON=...
- * line if it wrote one, else its last lines. */
+/** A script's own verdict (a KillerCoda scenario's verify.sh): it passes when it exits 0,
+ * as KillerCoda judges; the "done" that scripts of the older protocol print is not taken
+ * for a complaint. A failing script's reason is what it said: a
+ * VERIFICATION_FAILURE_REASON=... line if it wrote one, else its last lines. */
 export async function checkScript(spec: { run: string; workdir?: string; source?: string }, context: CheckContext, timeoutMs: number): Promise<Finding> {
   const workdir = spec.workdir ?? '.';
   const result = await context.exec(`cd ${shellWord(workdir)} && bash -c ${shellWord(spec.run)}`, timeoutMs);
   const lines = result.output.trim().split('\n').filter((line) => line.trim() !== '');
   const name = spec.source ?? 'the verify script';
-  const saysDone = /\becho\s+["']?done\b/.test(spec.run);
-  if (result.exitCode === 0 && (!saysDone || lines.at(-1)?.trim() === 'done')) return pass(`${name} passes`);
+  if (result.exitCode === 0) return pass(`${name} passes`);
   const reason = lines.map((line) => /^(?:export\s+)?VERIFICATION_FAILURE_REASON=["']?(.*?)["']?$/.exec(line)?.[1]).find(Boolean);
   const said = reason ?? lines.slice(-3).join(' | ').slice(0, 300);
   return fail('verify-failed', `${name} does not pass yet${said ? `: ${said}` : ''}`);

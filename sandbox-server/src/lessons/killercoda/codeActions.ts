@@ -1,3 +1,5 @@
+import path from 'node:path';
+
 // KillerCoda's Markdown in Drydock's: code actions (`cmd`{{exec}}, fenced blocks ending
 // in {{exec}}, {{exec interrupt}}, {{copy}}, {{}}) become Run blocks, inline Run code,
 // Copy-only or plain blocks; "Solution" dropdowns become Drydock's guarded solutions and
@@ -7,9 +9,13 @@ export interface ConvertedText {
   markdown: string;
   /** The commands of the step's "Solution" dropdown, in order (alternatives after an "OR" left out). */
   solution: string[];
+  /** Files the dropdown says to create or edit ("Create the `/root/Dockerfile`:" and a block). */
+  solutionFiles: { path: string; content: string }[];
   warnings: string[];
 }
 
+/** "Create the `/root/Dockerfile`", "Update `app/main.py`": a sentence naming a file to write. */
+const FILE_TO_WRITE = /\b(?:create|write|edit|update|change|modify|add)\b[^`]*`((?:\/|\.\/)?[\w.-]+(?:\/[\w.-]+)*)`/i;
 const FENCE_OPEN = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)\s*$/;
 const ACTION = /^\{\{(exec(?: interrupt)?|copy|)\}\}\s*$/;
 /** Highlighted as themselves; anything else (plain, text, console) reads as shell. */
@@ -39,7 +45,10 @@ export function convertKillercodaMarkdown(text: string): ConvertedText {
   const lines = text.replace(/\r\n/g, '\n').split('\n');
   const out: string[] = [];
   const solution: string[] = [];
+  const solutionFiles: { path: string; content: string }[] = [];
   const warnings: string[] = [];
+  /** In a Solution dropdown: the file the text last said to create or edit. */
+  let fileToWrite: string | undefined;
   let inSolution = false;
   let afterOr = false;
   for (let i = 0; i < lines.length; i++) {
@@ -64,7 +73,11 @@ export function convertKillercodaMarkdown(text: string): ConvertedText {
       }
       // Drydock's fences start at the line's start (an indented one would not be seen).
       out.push(`${marker}${blockInfo(language, action)}`, ...body.map((bodyLine) => (bodyLine.startsWith(indent) ? bodyLine.slice(indent.length) : bodyLine)), marker);
-      if (inSolution && !afterOr && (action?.startsWith('exec') || language === '' || language === 'plain' || language === 'bash' || language === 'sh')) solution.push(body.join('\n'));
+      // Only what the dropdown runs; a block without {{exec}} is text to read, or the content
+      // of the file the sentence before it names.
+      if (inSolution && !afterOr && action?.startsWith('exec')) solution.push(body.join('\n'));
+      else if (inSolution && !afterOr && fileToWrite) solutionFiles.push({ path: fileToWrite, content: body.join('\n') + '\n' });
+      fileToWrite = undefined;
       afterOr = false;
       i = j;
       continue;
@@ -76,11 +89,14 @@ export function convertKillercodaMarkdown(text: string): ConvertedText {
     }
     if (/<\/details>/i.test(line)) inSolution = false;
     if (inSolution && /^\s*or\s*$/i.test(line)) afterOr = true;
+    const named = inSolution ? FILE_TO_WRITE.exec(line) : null;
+    // A relative name is from root's home, where KillerCoda's terminal starts.
+    if (named) fileToWrite = path.posix.resolve('/root', named[1]);
     const image = /!\[([^\]]*)\]\(([^)\s]+)[^)]*\)/g;
     if (image.test(line)) warnings.push('images are not imported: shown as their description');
     // Steps are Drydock's "## " headings: the scenario's own headings sit below them.
     const demoted = line.replace(/^(#{1,2})(\s)/, '###$2');
     out.push(convertInline(demoted.replace(image, (_all, alt: string) => `*(image: ${alt || 'not shown'})*`)));
   }
-  return { markdown: out.join('\n'), solution, warnings: [...new Set(warnings)] };
+  return { markdown: out.join('\n'), solution, solutionFiles, warnings: [...new Set(warnings)] };
 }

@@ -16,16 +16,18 @@ const DOCKER_SYSTEMCTL = /\bsystemctl\s+(daemon-reload|(enable|restart|start|rel
 const NEEDS: { pattern: RegExp; reason: string; unless?: RegExp }[] = [
   { pattern: /\bsystemctl\b/, unless: DOCKER_SYSTEMCTL, reason: 'uses systemctl for a service other than Docker; a Drydock sandbox runs no systemd' },
   { pattern: /\b(kubectl|kubeadm|minikube|k3s|kind\s+create)\b/, reason: 'needs Kubernetes; a Drydock sandbox is one Docker host' },
+  { pattern: /\b(wget|curl|git\s+clone)\b[^|;&]*\bhttps?:\/\/(?!(localhost|127\.0\.0\.1|local-registry)\b)/, reason: 'downloads from the internet; sandboxes have none (only the image mirror)' },
 ];
 
 /** What the set-up scripts of imported scenarios run with: systemctl for the Docker engine
  * succeeds without doing anything (Drydock set the engine up), any other unit fails with
- * a reason; podman (KillerCoda runs its registry mirror with it) is docker. Exported as
- * functions, so the scripts a set-up starts inherit them. */
+ * a reason; podman (KillerCoda runs its own registry mirror with it) is skipped, so the
+ * learner's containers get the addresses the scenario expects. Exported as functions, so
+ * the scripts a set-up starts inherit them. */
 export const SETUP_SHIMS = [
   '# Drydock: the sandbox has no systemd and its Docker engine is set up by Drydock (with a registry mirror).',
   'systemctl() { case " $* " in *" docker"*|*" containerd"*|" daemon-reload ") echo "drydock: skipped \"systemctl $*\": the sandbox\'s Docker engine is managed by Drydock" >&2; return 0;; esac; echo "drydock: no systemd in this sandbox: systemctl $*" >&2; return 1; }',
-  'podman() { docker "$@"; }',
+  'podman() { echo "drydock: skipped \"podman $*\": images come from Drydock\'s mirror" >&2; return 0; }',
   'export -f systemctl podman',
 ].join('\n');
 

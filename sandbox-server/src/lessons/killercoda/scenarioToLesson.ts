@@ -138,6 +138,7 @@ export function scenarioToLesson(dir: string, order = 1): ScenarioLesson {
     if (verify !== undefined) {
       const spec = JSON.stringify({ run: verify, workdir: HOME, source: step.verify });
       parts.push(fence('checks', `- id: verify\n  title: ${JSON.stringify(`${step.title ?? `Step ${i + 1}`} (${step.verify})`)}\n  timeout: 60\n  script: ${spec}`));
+      for (const written of converted.solutionFiles) parts.push(fence(`solution file=${written.path}`, written.content));
       if (converted.solution.length) parts.push(fence('solution', converted.solution.join('\n')));
     }
   });
