@@ -17,6 +17,8 @@ const NEEDS: { pattern: RegExp; reason: string; unless?: RegExp }[] = [
   { pattern: /\bsystemctl\b/, unless: DOCKER_SYSTEMCTL, reason: 'uses systemctl for a service other than Docker; a Drydock sandbox runs no systemd' },
   { pattern: /\b(kubectl|kubeadm|minikube|k3s|kind\s+create)\b/, reason: 'needs Kubernetes; a Drydock sandbox is one Docker host' },
   { pattern: /\b(wget|curl|git\s+clone)\b[^|;&]*\bhttps?:\/\/(?!(localhost|127\.0\.0\.1|local-registry)\b)/, reason: 'downloads from the internet; sandboxes have none (only the image mirror)' },
+  { pattern: /\bRUN\b.*\b(pip3?\s+install|npm\s+(install|ci)|yarn(\s+install)?|apk\s+add|apt-get\s+install|go\s+(get|mod\s+download))\b/, reason: 'builds an image that installs packages from the internet; sandboxes have none (only the image mirror)' },
+  { pattern: /\bping\b[^|;&]*\b[a-z0-9-]+\.(com|org|net|io|sh|dev)\b/, reason: 'reaches a host on the internet; sandboxes have none' },
 ];
 
 /** What the set-up scripts of imported scenarios run with: systemctl for the Docker engine
