@@ -1,11 +1,13 @@
-// `npm start`: set up whatever is missing, build the web app, serve, print the URL.
+// `npm start [-- --scenarios DIR …]`: set up whatever is missing, build the web app,
+// serve (with the KillerCoda scenarios in DIR too), print the URL.
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { setUpHost } from '../sandbox-server/src/setup/setupHost.js';
 import { ensureWebBuilt } from './webBuild.js';
 import { runServer } from './runServer.js';
+import { withScenarioArgs } from './scenarioArgs.js';
 
 try {
-  const config = loadConfig();
+  const config = withScenarioArgs(loadConfig(), process.argv.slice(2));
   const engine = await setUpHost(config);
   await ensureWebBuilt();
   await runServer(config, engine);

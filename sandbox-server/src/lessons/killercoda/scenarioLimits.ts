@@ -26,12 +26,15 @@ const NEEDS: { pattern: RegExp; reason: string; unless?: RegExp }[] = [
  * a reason; podman (KillerCoda runs its own registry mirror with it) is skipped, so the
  * learner's containers get the addresses the scenario expects. Exported as functions, so
  * the scripts a set-up starts inherit them. */
-export const SETUP_SHIMS = [
-  '# Drydock: the sandbox has no systemd and its Docker engine is set up by Drydock (with a registry mirror).',
-  'systemctl() { case " $* " in *" docker"*|*" containerd"*|" daemon-reload ") echo "drydock: skipped \"systemctl $*\": the sandbox\'s Docker engine is managed by Drydock" >&2; return 0;; esac; echo "drydock: no systemd in this sandbox: systemctl $*" >&2; return 1; }',
-  'podman() { echo "drydock: skipped \"podman $*\": images come from Drydock\'s mirror" >&2; return 0; }',
-  'export -f systemctl podman',
-].join('\n');
+export const SETUP_SHIMS = `# Drydock: no systemd here, and the sandbox's Docker engine is set up by Drydock (with a registry mirror).
+systemctl() {
+  case " $* " in
+    *" docker"* | *" containerd"* | " daemon-reload ") echo "drydock: skipped systemctl $*: the sandbox's Docker engine is Drydock's" >&2; return 0 ;;
+  esac
+  echo "drydock: no systemd in this sandbox: systemctl $*" >&2; return 1
+}
+podman() { echo "drydock: skipped podman $*: images come from Drydock's mirror" >&2; return 0; }
+export -f systemctl podman`;
 
 /** A file the scenario uses: a script runs whole; of a text, only its {{exec}} commands. */
 export interface UsedFile {
