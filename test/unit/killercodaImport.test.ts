@@ -1,6 +1,8 @@
 // KillerCoda scenarios (our own fixtures, in their format) as Drydock lessons: every
 // feature the importer reads, what it refuses with file and line, and what it only warns of.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -75,6 +77,18 @@ describe('a KillerCoda scenario as a lesson', () => {
     expect(text).toMatch(/refused-two-hosts\/index\.json:8: the scenario uses several hosts \(host02\)/);
     expect(text).toMatch(/warning: web-and-volume: asset not-shipped\.sh is listed in index\.json but not in assets\//);
     expect(scenarioToLesson(path.join(SCENARIOS, 'web-and-volume')).warnings).toContain('web-and-volume: images are not imported: shown as their description');
+  });
+
+  it("never takes a file from outside the scenario through a symbolic link (a host's file into a sandbox)", () => {
+    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-scenario-')), 'web-and-volume');
+    fs.cpSync(path.join(SCENARIOS, 'web-and-volume'), copy, { recursive: true });
+    fs.symlinkSync('/etc/passwd', path.join(copy, 'assets/site/passwd'));
+    fs.rmSync(path.join(copy, 'step3/text.md'));
+    fs.symlinkSync('/etc/hostname', path.join(copy, 'step3/text.md'));
+    const converted = scenarioToLesson(copy);
+    expect(converted.warnings).toContain('web-and-volume: asset site/passwd leads outside the scenario (a symbolic link) and is left out');
+    expect(converted.problems.map((problem) => problem.message)).toEqual(['the text of step 3 step3/text.md is not a file in the scenario']);
+    fs.rmSync(path.dirname(copy), { recursive: true, force: true });
   });
 
   it('converts a scenario into a lesson file with `npm run import`, and refuses one that cannot run', () => {

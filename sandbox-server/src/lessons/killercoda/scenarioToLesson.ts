@@ -82,9 +82,9 @@ export function scenarioToLesson(dir: string, order = 1): ScenarioLesson {
   const read = (relative: string | undefined, what: string, optional = false): string | undefined => {
     if (!relative) return undefined;
     const full = path.join(dir, relative);
-    if (!full.startsWith(dir + path.sep) || !fs.existsSync(full) || !fs.statSync(full).isFile()) {
-      if (optional) warnings.push(`${name}: ${what} ${relative} does not exist`);
-      else problems.push({ file, line: lineOf(`"${relative}"`), message: `${what} ${relative} does not exist` });
+    if (!insideFolder(dir, full) || !fs.statSync(full).isFile()) {
+      if (optional) warnings.push(`${name}: ${what} ${relative} is not a file in the scenario`);
+      else problems.push({ file, line: lineOf(`"${relative}"`), message: `${what} ${relative} is not a file in the scenario` });
       return undefined;
     }
     const text = fs.readFileSync(full, 'utf8');
@@ -183,6 +183,10 @@ function readAssets(dir: string, entries: Asset[], warnings: string[]): PlacedAs
       continue;
     }
     for (const relative of matches) {
+      if (!insideFolder(assetsDir, path.join(assetsDir, relative))) {
+        warnings.push(`${path.basename(dir)}: asset ${relative} leads outside the scenario (a symbolic link) and is left out`);
+        continue;
+      }
       const content = fs.readFileSync(path.join(assetsDir, relative));
       if (content.includes(0)) {
         warnings.push(`${path.basename(dir)}: asset ${relative} is binary and is left out`);
@@ -193,6 +197,14 @@ function readAssets(dir: string, entries: Asset[], warnings: string[]): PlacedAs
     }
   }
   return placed;
+}
+
+/** Whether a path exists and, links resolved, stays inside the folder: a scenario from a
+ * public repository must not place the server's own files into a sandbox. */
+function insideFolder(folder: string, file: string): boolean {
+  if (!fs.existsSync(file)) return false;
+  const real = fs.realpathSync(file);
+  return real.startsWith(fs.realpathSync(folder) + path.sep);
 }
 
 function listFiles(root: string, prefix = ''): string[] {
