@@ -112,8 +112,8 @@ describe('the lesson loader', () => {
     expect(duplicate).toEqual([expect.stringMatching(/another step already has the id "run-it"/)]);
     const unsafe = await problemsOf(FRONT + STEP + '\n```text file=../../etc/passwd\nx\n```\n');
     expect(unsafe).toEqual([expect.stringMatching(/file=\.\.\/\.\.\/etc\/passwd must be a path inside the working directory/)]);
-    const image = await problemsOf(FRONT.replace('images: [nginx]', 'images: [nginx, alpine]') + STEP);
-    expect(image).toEqual([expect.stringMatching(/image "alpine" is not in the mirror's catalog/)]);
+    const image = await problemsOf(FRONT.replace('images: [nginx]', 'images: [nginx, mongo]') + STEP);
+    expect(image).toEqual([expect.stringMatching(/image "mongo" is not in the mirror's catalog/)]);
   });
 
   it('reports an unclosed code block and missing front matter', async () => {
