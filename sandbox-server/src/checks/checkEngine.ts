@@ -1,13 +1,15 @@
 // Runs a step's checks against the sandbox's real state, each with a deadline so a
 // hung probe fails cleanly, and turns findings into results with points and hints.
-import type { CheckKind, CheckSpec } from '../lessons/lessonTypes.js';
+import type { CheckSpec } from '../lessons/lessonTypes.js';
+import type { CheckKind, SpecOf } from '../lessons/checkSchema.js';
 import type { CheckContext, CheckRunner, Finding } from './checkTypes.js';
 import { checkContainer } from './containerCheck.js';
 import { checkImage } from './imageCheck.js';
 import { checkCompose, checkNetwork, checkService, checkVolume } from './resourceChecks.js';
 import { checkCommand, checkFile, checkHistory, checkHttp, checkScript } from './sandboxChecks.js';
 
-const RUNNERS: Record<CheckKind, CheckRunner> = {
+/** One runner per kind of checkSchema.ts, taking that kind's settings. */
+const RUNNERS: { [Kind in CheckKind]: (spec: SpecOf<Kind>, context: CheckContext, timeoutMs: number) => Promise<Finding> } = {
   container: checkContainer,
   image: checkImage,
   volume: checkVolume,
@@ -54,7 +56,8 @@ async function runCheck(check: CheckSpec, context: CheckContext): Promise<CheckR
   let finding: Finding;
   let timer: NodeJS.Timeout | undefined;
   try {
-    const runner = RUNNERS[check.kind];
+    // The loader validated the settings against the kind's schema.
+    const runner = RUNNERS[check.kind] as CheckRunner;
     const deadline = new Promise<Finding>((resolve) => {
       timer = setTimeout(() => resolve({ passed: false, code: 'timeout', message: `the check did not finish within ${check.timeoutMs / 1000} s` }), check.timeoutMs);
     });

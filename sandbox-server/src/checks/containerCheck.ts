@@ -2,29 +2,9 @@
 // mounts, networks, restart policy, user, health, labels, exit code, logs and limits.
 import type Docker from 'dockerode';
 import { fail, inspectIfExists, normalizeImage, pass, quote, type CheckContext, type Finding } from './checkTypes.js';
+import type { SpecOf } from '../lessons/checkSchema.js';
 
-interface ContainerSpec {
-  name?: string;
-  image?: string;
-  label?: string;
-  exists?: boolean;
-  count?: number;
-  state?: string;
-  ports?: Record<string, number>;
-  env?: Record<string, unknown>;
-  mounts?: { type: string; source?: string; target: string }[];
-  networks?: string[];
-  aliases?: Record<string, string[]>;
-  restart?: string;
-  user?: string;
-  nonRoot?: boolean;
-  health?: string;
-  labels?: Record<string, unknown>;
-  exitCode?: number;
-  logsContain?: string;
-  memory?: string;
-  cpus?: number;
-}
+type ContainerSpec = SpecOf<'container'>;
 
 type Info = Docker.ContainerInspectInfo;
 
@@ -113,7 +93,7 @@ async function checkOne(info: Info, spec: ContainerSpec, context: CheckContext):
   if (spec.networks) {
     const networks = Object.keys(info.NetworkSettings.Networks ?? {});
     for (const network of spec.networks) {
-      if (!networks.includes(network)) return fail('wrong-network', `${name} is on ${networks.join(', ') || 'no network'}, not on ${network}`);
+      if (!networks.includes(String(network))) return fail('wrong-network', `${name} is on ${networks.join(', ') || 'no network'}, not on ${network}`);
     }
     facts.push(`is on ${spec.networks.join(', ')}`);
   }

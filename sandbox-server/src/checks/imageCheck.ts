@@ -4,28 +4,9 @@
 import type Docker from 'dockerode';
 import { isRootUser } from './containerCheck.js';
 import { fail, inspectIfExists, isNotFound, pass, quote, shellWord, type CheckContext, type Finding } from './checkTypes.js';
+import type { SpecOf } from '../lessons/checkSchema.js';
 
-interface ImageSpec {
-  name: string;
-  exists?: boolean;
-  maxSizeMb?: number;
-  maxLayers?: number;
-  minLayers?: number;
-  nonRoot?: boolean;
-  user?: string;
-  exposes?: (string | number)[];
-  cmd?: string[];
-  cmdContains?: string;
-  entrypoint?: string[];
-  labels?: Record<string, unknown>;
-  env?: Record<string, unknown>;
-  workdir?: string;
-  healthcheck?: boolean;
-  lacks?: string[];
-  contains?: string[];
-  lacksText?: string;
-  builder?: 'buildkit' | 'legacy';
-}
+type ImageSpec = SpecOf<'image'>;
 
 export async function checkImage(spec: ImageSpec, context: CheckContext, timeoutMs = 10_000): Promise<Finding> {
   const info = await inspectIfExists(() => context.docker.getImage(spec.name).inspect());
@@ -107,8 +88,8 @@ async function checkPaths(docker: Docker, spec: ImageSpec): Promise<Finding | un
           throw error;
         },
       );
-    for (const path of spec.lacks ?? []) if (await exists(path)) return fail('contains-path', `${spec.name} still contains ${path}`);
-    for (const path of spec.contains ?? []) if (!(await exists(path))) return fail('missing-path', `${spec.name} does not contain ${path}`);
+    for (const path of spec.lacks ?? []) if (await exists(String(path))) return fail('contains-path', `${spec.name} still contains ${path}`);
+    for (const path of spec.contains ?? []) if (!(await exists(String(path)))) return fail('missing-path', `${spec.name} does not contain ${path}`);
     return undefined;
   } finally {
     await container.remove({ force: true }).catch(() => undefined);

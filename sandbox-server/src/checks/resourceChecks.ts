@@ -1,7 +1,8 @@
 // volume, network, compose and service: the engine's named resources.
 import { fail, inspectIfExists, isNotFound, pass, shellWord, type CheckContext, type Finding } from './checkTypes.js';
+import type { SpecOf } from '../lessons/checkSchema.js';
 
-export async function checkVolume(spec: { name: string; exists?: boolean; driver?: string; usedBy?: string }, context: CheckContext): Promise<Finding> {
+export async function checkVolume(spec: SpecOf<'volume'>, context: CheckContext): Promise<Finding> {
   const volume = await inspectIfExists(() => context.docker.getVolume(spec.name).inspect());
   if (!volume) {
     return spec.exists === false ? pass(`there is no volume ${spec.name}`) : fail('missing', `there is no volume ${spec.name}; \`docker volume ls\` lists what there is`);
@@ -17,15 +18,8 @@ export async function checkVolume(spec: { name: string; exists?: boolean; driver
   return pass(`the volume ${spec.name} exists`);
 }
 
-interface NetworkSpec {
-  name: string;
-  exists?: boolean;
-  driver?: string;
-  containers?: string[];
-  resolves?: { from: string; name: string };
-}
 
-export async function checkNetwork(spec: NetworkSpec, context: CheckContext): Promise<Finding> {
+export async function checkNetwork(spec: SpecOf<'network'>, context: CheckContext): Promise<Finding> {
   const network = await inspectIfExists(() => context.docker.getNetwork(spec.name).inspect());
   if (!network) {
     return spec.exists === false ? pass(`there is no network ${spec.name}`) : fail('missing', `there is no network ${spec.name}; \`docker network ls\` lists what there is`);
@@ -34,7 +28,7 @@ export async function checkNetwork(spec: NetworkSpec, context: CheckContext): Pr
   if (spec.driver && network.Driver !== spec.driver) return fail('wrong-driver', `${spec.name} uses the ${network.Driver} driver, not ${spec.driver}`);
   if (spec.containers) {
     const attached = Object.values((network.Containers ?? {}) as Record<string, { Name: string }>).map((container) => container.Name);
-    const missing = spec.containers.filter((name) => !attached.includes(name));
+    const missing = spec.containers.filter((name) => !attached.includes(String(name)));
     if (missing.length) return fail('not-attached', `${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not attached to ${spec.name} (attached: ${attached.join(', ') || 'none'})`);
   }
   if (spec.resolves) {
@@ -47,7 +41,7 @@ export async function checkNetwork(spec: NetworkSpec, context: CheckContext): Pr
   return pass(`the network ${spec.name} exists${spec.containers ? ` with ${spec.containers.join(', ')} attached` : ''}`);
 }
 
-export async function checkCompose(spec: { project?: string; services: Record<string, number>; file?: string }, context: CheckContext): Promise<Finding> {
+export async function checkCompose(spec: SpecOf<'compose'>, context: CheckContext): Promise<Finding> {
   const filters = { label: [spec.project ? `com.docker.compose.project=${spec.project}` : 'com.docker.compose.project'] };
   // `docker compose run` leaves one-off containers with the service's label: not the service.
   const containers = (await context.docker.listContainers({ all: true, filters })).filter((container) => container.Labels['com.docker.compose.oneoff'] !== 'True');
@@ -71,7 +65,7 @@ export async function checkCompose(spec: { project?: string; services: Record<st
   return pass(`${project} runs ${found.join(', ')}`);
 }
 
-export async function checkService(spec: { name: string; replicas?: number; image?: string }, context: CheckContext): Promise<Finding> {
+export async function checkService(spec: SpecOf<'service'>, context: CheckContext): Promise<Finding> {
   let service;
   try {
     service = await context.docker.getService(spec.name).inspect();

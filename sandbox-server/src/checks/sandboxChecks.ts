@@ -1,7 +1,8 @@
 // file, http, history and command: what is in the sandbox and what answers there.
 import { fail, pass, quote, shellWord, type CheckContext, type Finding } from './checkTypes.js';
+import type { SpecOf } from '../lessons/checkSchema.js';
 
-export async function checkFile(spec: { path: string; exists?: boolean; contains?: string | string[]; matches?: string }, context: CheckContext): Promise<Finding> {
+export async function checkFile(spec: SpecOf<'file'>, context: CheckContext): Promise<Finding> {
   const result = await context.exec(`cat -- ${shellWord(spec.path)}`, 5000);
   const exists = result.exitCode === 0;
   if (spec.exists === false) return exists ? fail('still-exists', `${spec.path} still exists`) : pass(`${spec.path} does not exist`);
@@ -14,7 +15,7 @@ export async function checkFile(spec: { path: string; exists?: boolean; contains
   return pass(`${spec.path} exists${wanted.length ? ` and contains ${wanted.map((text) => quote(String(text))).join(', ')}` : ''}`);
 }
 
-export async function checkHttp(spec: { port: number; path?: string; status?: number; contains?: string }, context: CheckContext, timeoutMs: number): Promise<Finding> {
+export async function checkHttp(spec: SpecOf<'http'>, context: CheckContext, timeoutMs: number): Promise<Finding> {
   const path = spec.path ?? '/';
   const status = spec.status ?? 200;
   let answer;
@@ -30,7 +31,7 @@ export async function checkHttp(spec: { port: number; path?: string; status?: nu
   return pass(`GET ${path} on port ${spec.port} answers ${answer.status}${spec.contains ? ` with ${quote(spec.contains)}` : ''}`);
 }
 
-export async function checkHistory(spec: { contains?: string; matches?: string }, context: CheckContext): Promise<Finding> {
+export async function checkHistory(spec: SpecOf<'history'>, context: CheckContext): Promise<Finding> {
   const result = await context.exec('cat /root/.bash_history 2>/dev/null', 5000);
   const lines = commandsSince(result.output, context.historySince);
   const found = spec.matches ? lines.some((line) => new RegExp(spec.matches!).test(line)) : lines.some((line) => line.includes(spec.contains!));
@@ -56,7 +57,7 @@ export function commandsSince(history: string, sinceMs?: number): string[] {
   return commands;
 }
 
-export async function checkCommand(spec: { run: string; exitCode?: number; outputContains?: string }, context: CheckContext, timeoutMs: number): Promise<Finding> {
+export async function checkCommand(spec: SpecOf<'command'>, context: CheckContext, timeoutMs: number): Promise<Finding> {
   const result = await context.exec(spec.run, timeoutMs);
   const wanted = spec.exitCode ?? 0;
   const output = result.output.trim().split('\n').slice(-3).join(' | ').slice(0, 300);
@@ -71,7 +72,7 @@ export async function checkCommand(spec: { run: string; exitCode?: number; outpu
  * as KillerCoda judges; the "done" that scripts of the older protocol print is not taken
  * for a complaint. A failing script's reason is what it said: a
  * VERIFICATION_FAILURE_REASON=... line if it wrote one, else its last lines. */
-export async function checkScript(spec: { run: string; workdir?: string; source?: string }, context: CheckContext, timeoutMs: number): Promise<Finding> {
+export async function checkScript(spec: SpecOf<'script'>, context: CheckContext, timeoutMs: number): Promise<Finding> {
   const workdir = spec.workdir ?? '.';
   const result = await context.exec(`cd ${shellWord(workdir)} && bash -c ${shellWord(spec.run)}`, timeoutMs);
   const lines = result.output.trim().split('\n').filter((line) => line.trim() !== '');

@@ -146,9 +146,9 @@ function parseChecks(block: FencedBlock, problem: (line: number, message: string
         problem(doc.lineOf([index, key]), `unknown check key "${key}" (a check has id, title, points, hints, timeout and one of: ${Object.keys(CHECK_KINDS).join(', ')})`);
       }
     }
-    for (const [key, validate] of Object.entries(COMMON_CHECK_KEYS)) {
+    for (const [key, setting] of Object.entries(COMMON_CHECK_KEYS)) {
       if (!(key in entry)) continue;
-      const message = validate(entry[key]);
+      const message = setting.check(entry[key]);
       if (message) problem(doc.lineOf([index, key]), `check ${key} ${message}`);
     }
     if (!('id' in entry)) problem(line, 'a check needs an id');

@@ -1,4 +1,8 @@
-// The shape of a loaded lesson, as the server keeps it and the API serves it.
+// The shape of a loaded lesson, as the server keeps it and the API serves it. The check
+// kinds and their settings are defined once, in checkSchema.ts.
+import type { CheckKind } from './checkSchema.js';
+export type { CheckKind };
+
 export const LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
 export const TRACKS = ['foundations', 'building', 'running', 'shipping', 'capstones', 'scenarios'] as const;
 
@@ -30,7 +34,6 @@ export interface CheckSpec {
   line: number;
 }
 
-export type CheckKind = 'container' | 'image' | 'volume' | 'network' | 'compose' | 'service' | 'file' | 'http' | 'history' | 'command' | 'script';
 
 export interface Step {
   id: string;
