@@ -5,18 +5,7 @@
 // SpecOf), and the reference table in lessons/README.md (renderCheckReference, kept equal
 // by a test). Adding a kind is adding an entry here and its runner in checkEngine.ts.
 
-/** A rule a setting's value follows: what it is called in the reference, and a check
- * answering a complaint or undefined. T is the value's type once it passed. */
-interface Rule<T> {
-  says: string;
-  check: (value: unknown) => string | undefined;
-  /** Never set: carries T for SpecOf. */
-  readonly type?: T;
-}
-
-function rule<T>(says: string, check: (value: unknown) => string | undefined): Rule<T> {
-  return { says, check };
-}
+import { rule, type Rule } from './schemaRules.js';
 
 const isString = rule<string>('text', (v) => (typeof v === 'string' && v !== '' ? undefined : 'must be a non-empty text'));
 const isBoolean = rule<boolean>('true/false', (v) => (typeof v === 'boolean' ? undefined : 'must be true or false'));

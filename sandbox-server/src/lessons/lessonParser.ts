@@ -3,10 +3,9 @@
 import { LineCounter, parseDocument, isMap, isSeq, type Node } from 'yaml';
 import { splitLesson, slugify, type FencedBlock, type RawStep } from './markdownBlocks.js';
 import { CHECK_KINDS, COMMON_CHECK_KEYS, isPlainObject, validateKindSpec } from './checkSchema.js';
-import { LEVELS, TRACKS, type CheckKind, type CheckSpec, type Hint, type Lesson, type LessonProblem, type ProvidedFile, type Step } from './lessonTypes.js';
+import { frontMatterProblems } from './frontMatterSchema.js';
+import { type CheckKind, type CheckSpec, type Hint, type Lesson, type LessonProblem, type ProvidedFile, type Step } from './lessonTypes.js';
 
-const FRONT_MATTER_KEYS = ['id', 'title', 'summary', 'level', 'minutes', 'images', 'tags', 'track', 'order', 'graded', 'imported'];
-const REQUIRED_FRONT_MATTER = ['id', 'title', 'summary', 'level', 'minutes', 'track', 'order'];
 
 export type ParsedLesson = Omit<Lesson, 'introHtml' | 'steps'> & {
   intro: string;
@@ -28,23 +27,7 @@ export function parseLesson(file: string, text: string): { lesson?: ParsedLesson
     return { problems };
   }
   const meta = front.value;
-  for (const key of Object.keys(meta)) {
-    if (!FRONT_MATTER_KEYS.includes(key)) problem(front.lineOf([key]), `unknown front matter key "${key}" (allowed: ${FRONT_MATTER_KEYS.join(', ')})`);
-  }
-  for (const key of REQUIRED_FRONT_MATTER) if (!(key in meta)) problem(raw.frontMatterLine, `the front matter needs "${key}"`);
-  const expect = (key: string, ok: boolean, what: string) => {
-    if (key in meta && !ok) problem(front.lineOf([key]), `front matter "${key}" ${what}`);
-  };
-  expect('id', typeof meta.id === 'string' && /^[a-z0-9][a-z0-9-]*$/.test(meta.id), 'must be lowercase letters, digits and dashes');
-  expect('title', typeof meta.title === 'string' && meta.title !== '', 'must be a text');
-  expect('summary', typeof meta.summary === 'string' && meta.summary !== '', 'must be a text');
-  expect('level', (LEVELS as readonly unknown[]).includes(meta.level), `must be one of ${LEVELS.join(', ')}`);
-  expect('track', (TRACKS as readonly unknown[]).includes(meta.track), `must be one of ${TRACKS.join(', ')}`);
-  expect('minutes', Number.isInteger(meta.minutes) && (meta.minutes as number) > 0, 'must be a whole number of minutes');
-  expect('order', Number.isInteger(meta.order), 'must be a whole number');
-  expect('graded', typeof meta.graded === 'boolean', 'must be true or false');
-  expect('imported', typeof meta.imported === 'string' && meta.imported !== '', 'must say where the lesson came from');
-  for (const key of ['images', 'tags']) expect(key, Array.isArray(meta[key]) && (meta[key] as unknown[]).every((v) => typeof v === 'string'), 'must be a list of texts');
+  for (const [key, message] of frontMatterProblems(meta)) problem(key ? front.lineOf([key]) : raw.frontMatterLine, message);
 
   if (raw.steps.length === 0) problem(raw.frontMatterLine, 'a lesson needs at least one step (a "## " heading)');
   const steps: Omit<Step, 'html'>[] = [];

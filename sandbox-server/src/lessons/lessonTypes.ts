@@ -1,10 +1,10 @@
 // The shape of a loaded lesson, as the server keeps it and the API serves it. The check
 // kinds and their settings are defined once, in checkSchema.ts.
+// The front matter's keys, likewise, in frontMatterSchema.ts.
 import type { CheckKind } from './checkSchema.js';
+import type { FrontMatter } from './frontMatterSchema.js';
 export type { CheckKind };
-
-export const LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
-export const TRACKS = ['foundations', 'building', 'running', 'shipping', 'capstones', 'scenarios'] as const;
+export { LEVELS, TRACKS } from './frontMatterSchema.js';
 
 export interface ProvidedFile {
   /** Relative to the working directory, or absolute (an imported scenario's assets). */
@@ -50,20 +50,11 @@ export interface Step {
   foreground?: string;
 }
 
-export interface Lesson {
-  id: string;
+export interface Lesson extends Omit<FrontMatter, 'images' | 'tags' | 'graded'> {
   file: string;
-  title: string;
-  summary: string;
-  level: (typeof LEVELS)[number];
-  minutes: number;
   images: string[];
   tags: string[];
-  track: (typeof TRACKS)[number];
-  order: number;
   graded: boolean;
-  /** Where an imported lesson came from (a KillerCoda scenario); its steps may lack solutions. */
-  imported?: string;
   introHtml: string;
   steps: Step[];
 }
