@@ -75,6 +75,7 @@ describe('a KillerCoda scenario as a lesson', () => {
     expect(text).toMatch(/refused-kubernetes\/index\.json:8: the scenario runs on the backend "kubernetes-kubeadm-2nodes"/);
     expect(text).toMatch(/refused-systemd\/init\/background\.sh:3: the scenario uses systemctl for a service other than Docker/);
     expect(text).toMatch(/refused-two-hosts\/index\.json:8: the scenario uses several hosts \(host02\)/);
+    expect(text).toMatch(/refused-internet\/setup\.sh:2: the scenario downloads from the internet/);
     expect(text).toMatch(/warning: web-and-volume: asset not-shipped\.sh is listed in index\.json but not in assets\//);
     expect(scenarioToLesson(path.join(SCENARIOS, 'web-and-volume')).warnings).toContain('web-and-volume: images are not imported: shown as their description');
   });
