@@ -4,6 +4,7 @@
 import type { Sandbox, SandboxBackend } from '../engine/sandboxBackend.js';
 import { writeFile } from '../sessions/workspaceFiles.js';
 import { WORKDIR } from '../checks/sandboxCheckContext.js';
+import { shellWord } from '../checks/checkTypes.js';
 import type { ProvidedFile } from './lessonTypes.js';
 
 export async function writeFiles(backend: SandboxBackend, sandbox: Sandbox, files: ProvidedFile[], overwrite: boolean): Promise<string[]> {
@@ -18,7 +19,7 @@ export async function writeFiles(backend: SandboxBackend, sandbox: Sandbox, file
 /** A file anywhere in the sandbox, with its mode; the lesson's author chose the path. */
 async function placeFile(backend: SandboxBackend, sandbox: Sandbox, file: ProvidedFile, overwrite: boolean): Promise<boolean> {
   const target = file.path.startsWith('/') ? file.path : `${WORKDIR}/${file.path}`;
-  const quoted = `'${target.replace(/'/g, `'\\''`)}'`;
+  const quoted = shellWord(target);
   const keep = overwrite ? '' : `[ -e ${quoted} ] && { cat >/dev/null; exit 5; }; `;
   const script = `${keep}mkdir -p "$(dirname ${quoted})" && cat > ${quoted}${file.mode ? ` && chmod ${file.mode} ${quoted}` : ''}`;
   const result = await backend.exec(sandbox, ['bash', '-c', script], 10_000, Buffer.from(file.content));
@@ -31,6 +32,5 @@ async function placeFile(backend: SandboxBackend, sandbox: Sandbox, file: Provid
  * learner (and the scenario's own scripts) can read. */
 export async function startSetup(backend: SandboxBackend, sandbox: Sandbox, stepId: string, script: string): Promise<void> {
   const log = `/var/log/drydock-setup/${stepId}.log`;
-  const quotedScript = `'${script.replace(/'/g, `'\\''`)}'`;
-  await backend.exec(sandbox, ['bash', '-c', `mkdir -p /var/log/drydock-setup && cd /root && nohup bash -c ${quotedScript} > ${log} 2>&1 < /dev/null &`], 10_000);
+  await backend.exec(sandbox, ['bash', '-c', `mkdir -p /var/log/drydock-setup && cd /root && nohup bash -c ${shellWord(script)} > ${shellWord(log)} 2>&1 < /dev/null &`], 10_000);
 }

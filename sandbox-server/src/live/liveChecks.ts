@@ -24,12 +24,11 @@ interface Followed {
 export interface LiveCheckStats {
   evaluations: number;
   evaluationMs: number;
-  pushed: number;
 }
 
 export class LiveChecks {
   private readonly followed = new Map<string, Followed>();
-  readonly stats: LiveCheckStats = { evaluations: 0, evaluationMs: 0, pushed: 0 };
+  readonly stats: LiveCheckStats = { evaluations: 0, evaluationMs: 0 };
 
   constructor(
     private readonly app: App,
@@ -77,10 +76,6 @@ export class LiveChecks {
     for (const sessionId of [...this.followed.keys()]) this.unfollow(sessionId);
   }
 
-  get following(): number {
-    return this.followed.size;
-  }
-
   private async wanted(session: Session, lesson: Lesson, step: Step): Promise<boolean> {
     if (!this.enabled || !session.learnerId || !session.sandbox || step.checks.length === 0 || lesson.graded) return false;
     const classroom = (await this.app.classrooms.membership(session.learnerId))?.classroom;
@@ -111,7 +106,6 @@ export class LiveChecks {
     const shown = JSON.stringify(result.results.map(({ passed, message }) => [passed, message]));
     if (shown === followed.lastSent && !result.passed) return;
     followed.lastSent = shown;
-    this.stats.pushed += 1;
     this.app.hub.tellLearner(session.learnerId!, 'checks', { session: session.id, lesson: followed.lesson.id, step: followed.step.id, live: true, ...result, ...(recorded ? { recorded } : {}) });
   }
 }

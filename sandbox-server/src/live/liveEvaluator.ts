@@ -43,10 +43,6 @@ export class LiveEvaluator {
     clearTimeout(this.timer);
   }
 
-  get busy(): boolean {
-    return this.running;
-  }
-
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
     const wait = Math.max(delayMs, this.lastStart + this.timing.minIntervalMs - Date.now());

@@ -1,9 +1,9 @@
-import path from 'node:path';
-
 // KillerCoda's Markdown in Drydock's: code actions (`cmd`{{exec}}, fenced blocks ending
 // in {{exec}}, {{exec interrupt}}, {{copy}}, {{}}) become Run blocks, inline Run code,
 // Copy-only or plain blocks; "Solution" dropdowns become Drydock's guarded solutions and
 // give the harness the step's solution; headings move below Drydock's step headings.
+import path from 'node:path';
+import { escapeHtml } from '../lessonRenderer.js';
 
 export interface ConvertedText {
   markdown: string;
@@ -20,10 +20,6 @@ const FENCE_OPEN = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)\s*$/;
 const ACTION = /^\{\{(exec(?: interrupt)?|copy|)\}\}\s*$/;
 /** Highlighted as themselves; anything else (plain, text, console) reads as shell. */
 const KEEP_LANGUAGE = new Set(['bash', 'sh', 'shell', 'dockerfile', 'yaml', 'yml', 'json', 'python', 'ini', 'html', 'sql', 'c']);
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-}
 
 function blockInfo(language: string, action: string | undefined): string {
   const lang = KEEP_LANGUAGE.has(language) ? (language === 'yml' ? 'yaml' : language) : action?.startsWith('exec') ? 'bash' : language || 'text';
