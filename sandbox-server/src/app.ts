@@ -13,6 +13,7 @@ import type { LiveGrid } from './classrooms/liveGrid.js';
 import type { RateLimiter } from './http/rateLimiter.js';
 import type { CheckQueue } from './checks/checkQueue.js';
 import type { LiveChecks } from './live/liveChecks.js';
+import type { Lti } from './lti/ltiService.js';
 
 export interface App {
   config: DrydockConfig;
@@ -30,4 +31,5 @@ export interface App {
   limiter: RateLimiter;
   checkQueue: CheckQueue;
   live: LiveChecks;
+  lti: Lti;
 }

@@ -18,6 +18,19 @@ function textSetting(name: string, fallback: string): string {
   return raw === undefined || raw === '' ? fallback : raw;
 }
 
+function publicUrlSetting(): string | undefined {
+  const raw = process.env.DRYDOCK_PUBLIC_URL;
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new Error(`DRYDOCK_PUBLIC_URL must be an absolute URL such as https://drydock.example.edu, got "${raw}"`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`DRYDOCK_PUBLIC_URL must be http(s), got "${raw}"`);
+  return url.origin + url.pathname.replace(/\/+$/, '');
+}
+
 export interface DrydockConfig {
   port: number;
   host: string;
@@ -76,6 +89,14 @@ export interface DrydockConfig {
   checkConcurrency: number;
   /** Re-evaluate an open practice step's checks as the sandbox changes (DRYDOCK_LIVE_CHECKS=0 turns it off). */
   liveChecks: boolean;
+  /** The address people and LMSs reach Drydock at (DRYDOCK_PUBLIC_URL), e.g. https://drydock.example.edu;
+   * unset: taken from each request's Host. LTI's redirect and launch URLs are built on it. */
+  publicUrl?: string;
+  /** Grade passback: the first wait after a platform failed to take a score, doubling to the cap. */
+  ltiRetryBaseMs: number;
+  ltiRetryMaxMs: number;
+  /** Attempts before a score that never got through is marked failed. */
+  ltiMaxAttempts: number;
 }
 
 export function loadConfig(): DrydockConfig {
@@ -117,6 +138,10 @@ export function loadConfig(): DrydockConfig {
     rateLimitAddressPerMinute: numberSetting('DRYDOCK_RATE_ADDRESS_PER_MIN', 120),
     trustProxy: process.env.DRYDOCK_TRUST_PROXY === '1',
     liveChecks: process.env.DRYDOCK_LIVE_CHECKS !== '0',
+    publicUrl: publicUrlSetting(),
+    ltiRetryBaseMs: numberSetting('DRYDOCK_LTI_RETRY_S', 5) * 1000,
+    ltiRetryMaxMs: numberSetting('DRYDOCK_LTI_RETRY_MAX_S', 60 * 60) * 1000,
+    ltiMaxAttempts: Math.max(1, numberSetting('DRYDOCK_LTI_MAX_ATTEMPTS', 48)),
     checkConcurrency: numberSetting('DRYDOCK_CHECK_CONCURRENCY', Math.max(4, 4 * os.cpus().length)),
     scenarioDirs: (process.env.DRYDOCK_SCENARIOS ?? '').split(':').filter(Boolean).map((dir) => path.resolve(dir)),
     lessonsDir: path.resolve(textSetting('DRYDOCK_LESSONS_DIR', path.join(path.dirname(fileURLToPath(import.meta.url)), '../../lessons'))),

@@ -18,6 +18,7 @@ import { openDatabase } from './store/database.js';
 import { ProgressStore } from './store/progressStore.js';
 import { SessionStore } from './store/sessionStore.js';
 import { LiveChecks } from './live/liveChecks.js';
+import { Lti } from './lti/ltiService.js';
 import { RateLimiter } from './http/rateLimiter.js';
 import { CheckQueue } from './checks/checkQueue.js';
 import { ClassroomStore } from './store/classroomStore.js';
@@ -61,7 +62,8 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
     classrooms: new ClassroomStore(database, progress),
     limiter: new RateLimiter(),
     checkQueue: new CheckQueue(config.checkConcurrency),
-    live: undefined as unknown as LiveChecks, // needs the app itself: set just below
+    live: undefined as unknown as LiveChecks, // these two need the app itself: set just below
+    lti: undefined as unknown as Lti,
     hub: new ClassroomHub<LiveGrid>(async (classroomId) => {
       const classroom = await app.classrooms.byId(classroomId);
       return classroom && liveGrid(app, classroom);
@@ -69,12 +71,15 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
   };
 
   app.live = new LiveChecks(app, config.liveChecks);
+  app.lti = new Lti(app, database, { retryBaseMs: config.ltiRetryBaseMs, retryMaxMs: config.ltiRetryMaxMs, maxAttempts: config.ltiMaxAttempts });
 
   const server = createHttpServer(app);
   // Bind first: a second server started by mistake fails here, before it could remove
   // the first one's sandboxes as leftovers.
   await listen(server, config.port, config.host);
   await sessions.start();
+  // Scores a previous run left in the outbox go out now.
+  app.lti.delivery.start();
   const address = server.address() as net.AddressInfo;
   const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   return {
@@ -87,6 +92,7 @@ export async function startServer(config: DrydockConfig, engine: EngineChoice, o
       // longer tracks once upgraded; only then can it finish closing.
       if (keepSessions) openTerminals.closeEverything();
       app.live.close();
+      await app.lti.delivery.close();
       await sessions.stop({ keepSessions });
       await closed;
       app.hub.close();

@@ -33,6 +33,8 @@ export async function recordCheckRun(app: App, learnerId: string, lesson: Lesson
     ranAt,
   });
   if (result.passed) await app.progress.recordPassed(learnerId, lesson.id, step.id, result.points, result.maxPoints, evidence);
+  // Scores passed back to an LMS follow (queued here, sent in the background).
+  void app.lti.grades.learnerChanged(learnerId);
   if (!classroom) return { counted: false };
   app.hub.changed(classroom.id);
   if (state === 'scheduled') return { counted: false, classroom: classroom.id, reason: `the classroom opens at ${classroom.opensAt}: runs before then are not graded` };

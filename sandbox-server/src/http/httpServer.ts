@@ -17,6 +17,7 @@ import { watchTerminal } from '../terminal/watchTerminal.js';
 import { limitCreation, RateLimitError } from './rateLimiter.js';
 import { LESSON_ASSETS_PATH } from '../lessons/lessonRenderer.js';
 import { proxyUpgrade } from '../proxy/portProxy.js';
+import { handleLtiRequest, handlePickRequest, LTI_PATHS, PICK_PATH } from './ltiRoutes.js';
 import { serveTerminal, TERMINAL_NAME } from '../terminal/terminalSocket.js';
 import { isSize, MAX_COLS, MAX_ROWS } from '../terminal/controlMessages.js';
 
@@ -96,6 +97,9 @@ async function handleRequest(app: App, req: http.IncomingMessage, res: http.Serv
     }
     return handleInstructorRequest(app, req, res, url, classroomMatch[1], rest);
   }
+  if (LTI_PATHS.includes(path)) return handleLtiRequest(app, req, res, url);
+  const pickMatch = PICK_PATH.exec(path);
+  if (pickMatch) return handlePickRequest(app, req, res, pickMatch[1]);
   if (path.startsWith('/api/')) throw new HttpError(404, `no such route: ${req.method} ${path}`);
   if (path.startsWith(LESSON_ASSETS_PATH)) return serveStatic(app.config.lessonsDir, req, res, path.slice(LESSON_ASSETS_PATH.length - 1), false);
   serveStatic(app.webRoot, req, res, path);

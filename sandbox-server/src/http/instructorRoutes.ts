@@ -59,7 +59,11 @@ export async function handleInstructorRequest(app: App, req: http.IncomingMessag
       const updated = await app.classrooms.update(classroom.id, settings);
       app.hub.changed(classroom.id);
       // Learners' pages follow at once: closing time, graded mode, Run buttons.
-      for (const member of await app.classrooms.members(classroom.id)) app.hub.tellLearner(member.learnerId, 'classroom', learnerClassroomView(updated, member.name));
+      for (const member of await app.classrooms.members(classroom.id)) {
+        app.hub.tellLearner(member.learnerId, 'classroom', learnerClassroomView(updated, member.name));
+        // New points or exercises change grades: LMS gradebooks follow.
+        void app.lti.grades.learnerChanged(member.learnerId);
+      }
       return sendJson(res, 200, { classroom: instructorClassroomView(updated, (await app.classrooms.members(classroom.id)).length) });
     }
     case 'GET events': {

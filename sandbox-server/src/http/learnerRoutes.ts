@@ -39,8 +39,13 @@ export async function knownLearner(app: App, req: http.IncomingMessage, url?: UR
   return app.progress.learnerFor(learnerCredential(req, url));
 }
 
+/** The learner's cookie; `crossSite` (HTTPS only) lets it travel inside an LMS's frame too. */
+export function learnerCookie(credential: string, crossSite = false): string {
+  return `${LEARNER_COOKIE}=${encodeURIComponent(credential)}; Path=/; HttpOnly; ${crossSite ? 'SameSite=None; Secure' : 'SameSite=Lax'}; Max-Age=${ONE_YEAR_S}`;
+}
+
 export function setLearnerCookie(res: http.ServerResponse, credential: string): void {
-  res.setHeader('set-cookie', `${LEARNER_COOKIE}=${encodeURIComponent(credential)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${ONE_YEAR_S}`);
+  res.setHeader('set-cookie', learnerCookie(credential));
 }
 
 /** The learner this browser is; a new anonymous one (and its cookie) if none. */

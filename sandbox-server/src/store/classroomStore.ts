@@ -147,29 +147,61 @@ export class ClassroomStore {
   /** The classroom, if the token is its instructor's. */
   async authorizeInstructor(id: string, token: string): Promise<Classroom | undefined> {
     const row = await this.db.get<ClassroomRow>('SELECT * FROM classrooms WHERE id = ?', [id]);
-    return row && secretMatches(row.instructor_token_hash, token) ? toClassroom(row) : undefined;
+    if (!row) return undefined;
+    if (secretMatches(row.instructor_token_hash, token)) return toClassroom(row);
+    // The other tokens are looked up by hash: a random 24-byte token's hash gives nothing away.
+    const other = await this.db.get('SELECT holder FROM classroom_instructor_tokens WHERE classroom_id = ? AND token_hash = ?', [id, hashSecret(token)]);
+    return other ? toClassroom(row) : undefined;
   }
 
   /** A new learner with a seat and a name in the classroom, or JoinRefused. */
   async join(classroom: Classroom, name: string, nameKey: string): Promise<{ learnerId: string; credential: string }> {
+    return this.enrol(classroom, name, nameKey, async (_tx, learner) => ({ learnerId: learner.id, credential: learner.credential }));
+  }
+
+  /** A new learner seated in the classroom; `then` runs in the same transaction (an LMS
+   * launch records whose learner it is), so a refused seat leaves nothing behind. */
+  async enrol<T>(classroom: Classroom, name: string, nameKey: string, then: (tx: SqlDriver, learner: { id: string; credential: string }) => Promise<T>): Promise<T> {
     return this.db.transaction(async (tx) => {
-      // Lock the classroom's row, so concurrent joins count seats one after another.
-      if (tx.dialect === 'postgres') await tx.get('SELECT id FROM classrooms WHERE id = ? FOR UPDATE', [classroom.id]);
-      const taken = await tx.get('SELECT learner_id FROM classroom_members WHERE classroom_id = ? AND name_key = ?', [classroom.id, nameKey]);
-      if (taken) throw new JoinRefused('name-taken', `the name "${name}" is already taken in this classroom; add an initial or a surname`);
-      const seats = await tx.get<{ count: number }>('SELECT COUNT(*) AS count FROM classroom_members WHERE classroom_id = ?', [classroom.id]);
-      if (Number(seats?.count ?? 0) >= classroom.maxLearners) {
-        throw new JoinRefused('full', `the classroom "${classroom.name}" is full: ${classroom.maxLearners} of ${classroom.maxLearners} seats are taken. Ask your instructor.`);
-      }
+      await this.checkSeat(tx, classroom, name, nameKey);
       const learner = await this.learners.createLearner(name, tx);
-      try {
-        await tx.run('INSERT INTO classroom_members (classroom_id, learner_id, name, name_key, joined_at) VALUES (?, ?, ?, ?, ?)', [classroom.id, learner.id, name, nameKey, new Date().toISOString()]);
-      } catch (error) {
-        if (isUniqueViolation(error)) throw new JoinRefused('name-taken', `the name "${name}" is already taken in this classroom; add an initial or a surname`);
-        throw error;
-      }
-      return { learnerId: learner.id, credential: learner.credential };
+      await this.addMember(tx, classroom, learner.id, name, nameKey);
+      return then(tx, learner);
     });
+  }
+
+  private async checkSeat(tx: SqlDriver, classroom: Classroom, name: string, nameKey: string): Promise<void> {
+    // Lock the classroom's row, so concurrent joins count seats one after another.
+    if (tx.dialect === 'postgres') await tx.get('SELECT id FROM classrooms WHERE id = ? FOR UPDATE', [classroom.id]);
+    const taken = await tx.get('SELECT learner_id FROM classroom_members WHERE classroom_id = ? AND name_key = ?', [classroom.id, nameKey]);
+    if (taken) throw new JoinRefused('name-taken', `the name "${name}" is already taken in this classroom; add an initial or a surname`);
+    const seats = await tx.get<{ count: number }>('SELECT COUNT(*) AS count FROM classroom_members WHERE classroom_id = ?', [classroom.id]);
+    if (Number(seats?.count ?? 0) >= classroom.maxLearners) {
+      throw new JoinRefused('full', `the classroom "${classroom.name}" is full: ${classroom.maxLearners} of ${classroom.maxLearners} seats are taken. Ask your instructor.`);
+    }
+  }
+
+  private async addMember(tx: SqlDriver, classroom: Classroom, learnerId: string, name: string, nameKey: string): Promise<void> {
+    try {
+      await tx.run('INSERT INTO classroom_members (classroom_id, learner_id, name, name_key, joined_at) VALUES (?, ?, ?, ?, ?)', [classroom.id, learnerId, name, nameKey, new Date().toISOString()]);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new JoinRefused('name-taken', `the name "${name}" is already taken in this classroom; add an initial or a surname`);
+      throw error;
+    }
+  }
+
+  /**
+   * Another instructor's token for the classroom (an LMS's teacher, say), beside the one
+   * made with it; a holder's new token replaces their old one.
+   */
+  async addInstructorToken(classroomId: string, holder: string): Promise<string> {
+    const token = randomId(24);
+    await this.db.run(
+      `INSERT INTO classroom_instructor_tokens (classroom_id, holder, token_hash, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (classroom_id, holder) DO UPDATE SET token_hash = excluded.token_hash, created_at = excluded.created_at`,
+      [classroomId, holder, hashSecret(token), new Date().toISOString()],
+    );
+    return token;
   }
 
   /** The classroom a learner joined, with their display name. */
@@ -208,12 +240,12 @@ export class ClassroomStore {
     return rows.map((row) => ({ learnerId: row.learner_id, lesson: row.lesson_id, step: row.step_id, tries: Number(row.tries), passed: Number(row.passed) === 1, lastRanAt: row.last_ran_at }));
   }
 
-  /** The runs that may count for a grade (inside the window), oldest first. */
-  async countedRuns(classroomId: string): Promise<CheckRun[]> {
+  /** The runs that may count for a grade (inside the window), oldest first; one learner's only when named. */
+  async countedRuns(classroomId: string, learnerId?: string): Promise<CheckRun[]> {
     const rows = await this.db.all<{ learner_id: string; lesson_id: string; step_id: string; passed: number; points: number; max_points: number; evidence: string; ran_by: string; ran_at: string }>(
       `SELECT learner_id, lesson_id, step_id, passed, points, max_points, evidence, ran_by, ran_at FROM check_runs
-       WHERE classroom_id = ? AND counted = 1 ORDER BY ran_at, id`,
-      [classroomId],
+       WHERE classroom_id = ? AND counted = 1${learnerId ? ' AND learner_id = ?' : ''} ORDER BY ran_at, id`,
+      learnerId ? [classroomId, learnerId] : [classroomId],
     );
     return rows.map((row) => ({
       learnerId: row.learner_id,

@@ -115,4 +115,100 @@ export const MIGRATIONS: { version: number; sql: string }[] = [
     // A sandbox per lesson: each running session names the lesson it is for.
     sql: `ALTER TABLE sandbox_sessions ADD COLUMN lesson_id TEXT;`,
   },
+  {
+    version: 6,
+    // LTI 1.3: the platforms (LMSs) an operator registered, Drydock's own signing keys,
+    // logins under way, platform users as learners, courses' classrooms, the line items
+    // a learner's score goes to, and the durable outbox of scores on their way.
+    // More credentials of a learner (one per browser an LMS launched them in) and more
+    // instructor tokens of a classroom (an LMS's teachers) sit beside the first ones.
+    sql: `
+      CREATE TABLE lti_platforms (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        deployment_ids TEXT NOT NULL,
+        auth_url TEXT NOT NULL,
+        token_url TEXT NOT NULL,
+        jwks_url TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        UNIQUE (issuer, client_id)
+      );
+      CREATE TABLE lti_tool_keys (
+        kid TEXT PRIMARY KEY,
+        private_jwk TEXT NOT NULL,
+        public_jwk TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        retired_at TEXT
+      );
+      CREATE TABLE lti_logins (
+        state_hash TEXT PRIMARY KEY,
+        nonce TEXT NOT NULL,
+        platform_id TEXT NOT NULL REFERENCES lti_platforms(id) ON DELETE CASCADE,
+        target_link_uri TEXT NOT NULL,
+        expires_at BIGINT NOT NULL
+      );
+      CREATE INDEX lti_logins_expiry ON lti_logins (expires_at);
+      CREATE TABLE lti_accounts (
+        platform_id TEXT NOT NULL REFERENCES lti_platforms(id) ON DELETE CASCADE,
+        subject TEXT NOT NULL,
+        classroom_id TEXT NOT NULL,
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        email TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (platform_id, subject, classroom_id)
+      );
+      CREATE TABLE lti_course_classrooms (
+        classroom_id TEXT PRIMARY KEY REFERENCES classrooms(id) ON DELETE CASCADE,
+        platform_id TEXT NOT NULL REFERENCES lti_platforms(id) ON DELETE CASCADE,
+        context_id TEXT NOT NULL,
+        context_title TEXT
+      );
+      CREATE INDEX lti_course_classrooms_context ON lti_course_classrooms (platform_id, context_id);
+      CREATE TABLE learner_credentials (
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, secret_hash)
+      );
+      CREATE TABLE classroom_instructor_tokens (
+        classroom_id TEXT NOT NULL REFERENCES classrooms(id) ON DELETE CASCADE,
+        holder TEXT NOT NULL,
+        token_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (classroom_id, holder)
+      );
+      CREATE TABLE lti_grade_links (
+        learner_id TEXT NOT NULL REFERENCES learners(id) ON DELETE CASCADE,
+        line_item TEXT NOT NULL,
+        platform_id TEXT NOT NULL REFERENCES lti_platforms(id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL,
+        lesson_id TEXT,
+        classroom_id TEXT,
+        last_score TEXT,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (learner_id, line_item)
+      );
+      CREATE TABLE lti_score_outbox (
+        id TEXT PRIMARY KEY,
+        learner_id TEXT NOT NULL,
+        platform_id TEXT NOT NULL REFERENCES lti_platforms(id) ON DELETE CASCADE,
+        line_item TEXT NOT NULL,
+        classroom_id TEXT,
+        lesson_id TEXT,
+        score TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at BIGINT NOT NULL,
+        claimed_until BIGINT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+      );
+      CREATE INDEX lti_score_outbox_due ON lti_score_outbox (state, next_attempt_at);
+      CREATE INDEX lti_score_outbox_learner ON lti_score_outbox (learner_id, line_item);
+      CREATE INDEX lti_score_outbox_classroom ON lti_score_outbox (classroom_id);
+    `,
+  },
 ];

@@ -26,6 +26,9 @@ export function randomId(bytes = 9): string {
   return crypto.randomBytes(bytes).toString('base64url');
 }
 
+/** Credentials a learner keeps beside their first: browsers they signed in from lately. */
+const KEPT_CREDENTIALS = 10;
+
 export class ProgressStore {
   constructor(private readonly db: SqlDriver) {}
 
@@ -37,13 +40,42 @@ export class ProgressStore {
     return { id, credential: `${id}.${secret}` };
   }
 
+  /** A new learner and, in the same transaction, what else must be true of them (an LMS account). */
+  async createLearnerWith(name: string, then: (tx: SqlDriver, learner: { id: string; credential: string }) => Promise<void>): Promise<{ id: string; credential: string }> {
+    return this.db.transaction(async (tx) => {
+      const learner = await this.createLearner(name, tx);
+      await then(tx, learner);
+      return learner;
+    });
+  }
+
   /** The learner a credential proves, if any. */
   async learnerFor(credential: string | undefined): Promise<string | undefined> {
     if (!credential) return undefined;
     const [id, secret, extra] = credential.split('.');
     if (!id || !secret || extra !== undefined || id.length > 64) return undefined;
     const row = await this.db.get<{ secret_hash: string }>('SELECT secret_hash FROM learners WHERE id = ?', [id]);
-    return row && secretMatches(row.secret_hash, secret) ? id : undefined;
+    if (!row) return undefined;
+    if (secretMatches(row.secret_hash, secret)) return id;
+    // Looked up by hash: a random 24-byte secret's hash gives nothing away.
+    return (await this.db.get('SELECT learner_id FROM learner_credentials WHERE learner_id = ? AND secret_hash = ?', [id, hashSecret(secret)])) ? id : undefined;
+  }
+
+  /** One more credential for a known learner (signed in again from an LMS, in another
+   * browser); the oldest go beyond the last few. */
+  async addCredential(learnerId: string): Promise<string> {
+    const secret = randomId(24);
+    await this.db.run('INSERT INTO learner_credentials (learner_id, secret_hash, created_at) VALUES (?, ?, ?)', [learnerId, hashSecret(secret), new Date().toISOString()]);
+    await this.db.run(
+      `DELETE FROM learner_credentials WHERE learner_id = ? AND secret_hash NOT IN
+       (SELECT secret_hash FROM learner_credentials WHERE learner_id = ? ORDER BY created_at DESC LIMIT ${KEPT_CREDENTIALS})`,
+      [learnerId, learnerId],
+    );
+    return `${learnerId}.${secret}`;
+  }
+
+  async learnerName(learnerId: string): Promise<string | undefined> {
+    return (await this.db.get<{ name: string | null }>('SELECT name FROM learners WHERE id = ?', [learnerId]))?.name ?? undefined;
   }
 
   async recordPassed(learnerId: string, lessonId: string, stepId: string, points: number, maxPoints: number, evidence: unknown): Promise<void> {

@@ -1,0 +1,138 @@
+// Scores on their way to an LMS's gradebook, kept in the database until the platform
+// took them: a restart of Drydock or an outage of the platform loses none. A score is
+// queued only when it differs from the last one queued for that line item, and each is
+// claimed by one sender at a time (several server processes may share PostgreSQL).
+import type { SqlDriver } from './sqlDriver.js';
+import type { GradeLink } from './ltiLaunchStore.js';
+import { randomId } from './progressStore.js';
+
+export type OutboxState = 'pending' | 'sent' | 'failed';
+
+export interface OutboxScore {
+  id: string;
+  learnerId: string;
+  platformId: string;
+  lineItem: string;
+  classroomId: string | null;
+  lessonId: string | null;
+  /** The AGS score body, exactly as posted. */
+  score: Record<string, unknown>;
+  state: OutboxState;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+  createdAt: string;
+  sentAt: string | null;
+}
+
+interface OutboxRow {
+  id: string;
+  learner_id: string;
+  platform_id: string;
+  line_item: string;
+  classroom_id: string | null;
+  lesson_id: string | null;
+  score: string;
+  state: string;
+  attempts: number;
+  next_attempt_at: number;
+  last_error: string | null;
+  created_at: string;
+  sent_at: string | null;
+}
+
+function toScore(row: OutboxRow): OutboxScore {
+  return {
+    id: row.id,
+    learnerId: row.learner_id,
+    platformId: row.platform_id,
+    lineItem: row.line_item,
+    classroomId: row.classroom_id,
+    lessonId: row.lesson_id,
+    score: JSON.parse(row.score),
+    state: row.state as OutboxState,
+    attempts: Number(row.attempts),
+    nextAttemptAt: Number(row.next_attempt_at),
+    lastError: row.last_error,
+    createdAt: row.created_at,
+    sentAt: row.sent_at,
+  };
+}
+
+let sequence = 0;
+
+/** Ids sort in the order scores were queued: a line item's scores go out in that order. */
+function outboxId(): string {
+  sequence = (sequence + 1) % 1e6;
+  return `${Date.now().toString().padStart(15, '0')}-${String(sequence).padStart(6, '0')}-${randomId(4)}`;
+}
+
+export class ScoreOutboxStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  /**
+   * Queues the score for the link's line item unless it equals the last one queued
+   * there (`key` is what makes two scores the same: points and progress, not the time).
+   */
+  async queueIfChanged(link: GradeLink, key: string, score: Record<string, unknown>): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const row = await tx.get<{ last_score: string | null }>('SELECT last_score FROM lti_grade_links WHERE learner_id = ? AND line_item = ?', [link.learnerId, link.lineItem]);
+      if (!row || row.last_score === key) return false;
+      await tx.run('UPDATE lti_grade_links SET last_score = ? WHERE learner_id = ? AND line_item = ?', [key, link.learnerId, link.lineItem]);
+      await tx.run(
+        `INSERT INTO lti_score_outbox (id, learner_id, platform_id, line_item, classroom_id, lesson_id, score, state, attempts, next_attempt_at, claimed_until, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, 0, ?)`,
+        [outboxId(), link.learnerId, link.platformId, link.lineItem, link.classroomId, link.lessonId, JSON.stringify(score), Date.now(), new Date().toISOString()],
+      );
+      return true;
+    });
+  }
+
+  /** Pending scores that are due and that no other sender holds, oldest first. */
+  async due(now: number, limit = 50): Promise<OutboxScore[]> {
+    const rows = await this.db.all<OutboxRow>(
+      `SELECT * FROM lti_score_outbox WHERE state = 'pending' AND next_attempt_at <= ? AND claimed_until < ? ORDER BY id LIMIT ?`,
+      [now, now, limit],
+    );
+    return rows.map(toScore);
+  }
+
+  /** When the next pending score falls due, if any is waiting. */
+  async nextDue(): Promise<number | undefined> {
+    const row = await this.db.get<{ next: number | null }>(`SELECT MIN(next_attempt_at) AS next FROM lti_score_outbox WHERE state = 'pending'`);
+    return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+  }
+
+  /** Takes a score to send; false when another sender has it or it waits behind an older one. */
+  async claim(score: OutboxScore, now: number, leaseMs: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      // The line item's older scores go first: a newer one never overtakes them.
+      const older = await tx.get(`SELECT id FROM lti_score_outbox WHERE state = 'pending' AND learner_id = ? AND line_item = ? AND id < ?`, [score.learnerId, score.lineItem, score.id]);
+      if (older) return false;
+      const { changes } = await tx.run(`UPDATE lti_score_outbox SET claimed_until = ? WHERE id = ? AND state = 'pending' AND claimed_until < ?`, [now + leaseMs, score.id, now]);
+      return changes === 1;
+    });
+  }
+
+  async markSent(id: string): Promise<void> {
+    await this.db.run(`UPDATE lti_score_outbox SET state = 'sent', attempts = attempts + 1, sent_at = ?, last_error = NULL, claimed_until = 0 WHERE id = ?`, [new Date().toISOString(), id]);
+  }
+
+  async markRetry(id: string, error: string, nextAttemptAt: number): Promise<void> {
+    await this.db.run(`UPDATE lti_score_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, claimed_until = 0 WHERE id = ?`, [error, nextAttemptAt, id]);
+  }
+
+  async markFailed(id: string, error: string): Promise<void> {
+    await this.db.run(`UPDATE lti_score_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, claimed_until = 0 WHERE id = ?`, [error, id]);
+  }
+
+  /** Each of the classroom's learners' latest score, for the instructor's grid. */
+  async latestForClassroom(classroomId: string): Promise<Map<string, OutboxScore>> {
+    const rows = await this.db.all<OutboxRow>('SELECT * FROM lti_score_outbox WHERE classroom_id = ? ORDER BY id', [classroomId]);
+    return new Map(rows.map((row) => [row.learner_id, toScore(row)]));
+  }
+
+  async forLearner(learnerId: string): Promise<OutboxScore[]> {
+    return (await this.db.all<OutboxRow>('SELECT * FROM lti_score_outbox WHERE learner_id = ? ORDER BY id', [learnerId])).map(toScore);
+  }
+}
