@@ -4,6 +4,7 @@ import type { App } from '../app.js';
 import type { Classroom } from './classroomTypes.js';
 import { instructorClassroomView } from './classroomViews.js';
 import { exerciseKey, gradeLearners } from './grading.js';
+import type { OutboxScore } from '../store/scoreOutboxStore.js';
 
 export type CellStatus = 'passed' | 'helped' | 'failed' | 'untried';
 
@@ -16,10 +17,12 @@ export interface GridCell {
 
 export async function liveGrid(app: App, classroom: Classroom) {
   const members = await app.classrooms.members(classroom.id);
-  const [summaries, countedRuns, helped] = await Promise.all([
+  const [summaries, countedRuns, helped, scores, course] = await Promise.all([
     app.classrooms.stepSummaries(classroom.id),
     app.classrooms.countedRuns(classroom.id),
     app.progress.helpedSteps(members.map((member) => member.learnerId)),
+    app.lti.outbox.latestForClassroom(classroom.id),
+    app.lti.launches.courseOf(classroom.id),
   ]);
   const points = new Map(classroom.exercises.map((exercise) => [exerciseKey(exercise.lesson, exercise.step), exercise.points]));
   const columns = classroom.lessons.flatMap((lessonId) => {
@@ -51,13 +54,28 @@ export async function liveGrid(app: App, classroom: Classroom) {
     }
     // The sandbox of the lesson the learner works in now, the one shadowing shows.
     const session = app.sessions.currentFor(member.learnerId);
-    return { ...member, sandbox: session?.state ?? 'none', sandboxLesson: session?.lessonId ?? null, cells, total: grade.total, maxTotal: grade.maxTotal };
+    return { ...member, sandbox: session?.state ?? 'none', sandboxLesson: session?.lessonId ?? null, cells, total: grade.total, maxTotal: grade.maxTotal, gradebook: gradebookCell(scores.get(member.learnerId)) };
   });
   return {
     classroom: instructorClassroomView(classroom, members.length),
+    /** The LMS course the classroom belongs to, when it came from one: its grid shows the gradebook column. */
+    course: course ? { title: course.contextTitle } : null,
     columns,
     learners,
     generatedAt: new Date().toISOString(),
+  };
+}
+
+/** Whether the learner's latest score reached their LMS's gradebook. */
+function gradebookCell(score: OutboxScore | undefined) {
+  if (!score) return null;
+  return {
+    state: score.state,
+    scoreGiven: Number(score.score.scoreGiven),
+    scoreMaximum: Number(score.score.scoreMaximum),
+    attempts: score.attempts,
+    at: score.sentAt ?? score.createdAt,
+    error: score.lastError,
   };
 }
 

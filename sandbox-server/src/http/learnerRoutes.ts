@@ -62,8 +62,14 @@ export async function handleLearnerRequest(app: App, req: http.IncomingMessage, 
   if (path === '/api/me') {
     if (req.method !== 'GET') throw new HttpError(405, 'use GET');
     const learnerId = await ensureLearner(app, req, res);
-    const membership = await app.classrooms.membership(learnerId);
-    return sendJson(res, 200, { learnerId, ...(membership ? { classroom: learnerClassroomView(membership.classroom, membership.name) } : {}) });
+    const [membership, name, platform] = await Promise.all([app.classrooms.membership(learnerId), app.progress.learnerName(learnerId), app.lti.launches.platformOf(learnerId)]);
+    return sendJson(res, 200, {
+      learnerId,
+      ...(name ? { name } : {}),
+      // Signed in by an LMS launch: the page says from where.
+      ...(platform ? { platform } : {}),
+      ...(membership ? { classroom: learnerClassroomView(membership.classroom, membership.name) } : {}),
+    });
   }
   if (path === '/api/me/events') {
     if (req.method !== 'GET') throw new HttpError(405, 'use GET (an EventSource)');

@@ -72,6 +72,12 @@ export class LtiLaunchStore {
     ]);
   }
 
+  /** The platform a learner came from, when an LMS launch made them. */
+  async platformOf(learnerId: string): Promise<string | undefined> {
+    const row = await this.db.get<{ name: string }>('SELECT p.name FROM lti_accounts a JOIN lti_platforms p ON p.id = a.platform_id WHERE a.learner_id = ?', [learnerId]);
+    return row?.name;
+  }
+
   /** The learner's name and email follow what the platform sends at each launch. */
   async updateAccount(learnerId: string, name: string | undefined, email: string | undefined): Promise<void> {
     if (name) await this.db.run('UPDATE learners SET name = ? WHERE id = ?', [name, learnerId]);

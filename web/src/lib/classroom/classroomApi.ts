@@ -62,8 +62,17 @@ export function learnerToken(): string | undefined {
   return localStorage.getItem(LEARNER_TOKEN) ?? undefined;
 }
 
-export async function whoAmI(): Promise<{ learnerId: string; classroom?: LearnerClassroom }> {
-  const me = await answer<{ learnerId: string; classroom?: LearnerClassroom }>(await fetch('/api/me'));
+export interface Me {
+  learnerId: string;
+  /** The name they joined with, or their LMS sent. */
+  name?: string;
+  /** The LMS that signed them in. */
+  platform?: string;
+  classroom?: LearnerClassroom;
+}
+
+export async function whoAmI(): Promise<Me> {
+  const me = await answer<Me>(await fetch('/api/me'));
   // A token kept from another identity (the cookie was replaced) proves nobody here.
   if (!learnerToken()?.startsWith(`${me.learnerId}.`)) localStorage.removeItem(LEARNER_TOKEN);
   return me;
