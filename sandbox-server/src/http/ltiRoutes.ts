@@ -80,14 +80,16 @@ async function handleLaunch(app: App, req: http.IncomingMessage, res: http.Serve
   const idToken = params.get('id_token');
   const state = params.get('state');
   if (!idToken || !state) throw new LaunchRefused('The launch carries no id_token or no state: it did not come from a platform login.');
-  if (!sameBrowser(req, state)) throw new LaunchRefused('This launch answers a login begun in another browser: refused. Open the activity again from your course.', 401);
+  const base = publicBase(app, req);
+  // The login's cookie has done its work, whatever the launch's fate.
+  res.setHeader('set-cookie', stateCookie(state, base.startsWith('https:'), 0));
   const login = await app.lti.launches.takeLogin(state);
   if (!login) throw new LaunchRefused('This launch is not recognised: its login state is unknown, already used or older than 10 minutes. A replayed launch is refused; open the activity again from your course.', 401);
+  if (!sameBrowser(req, state)) throw new LaunchRefused('This launch answers a login begun in another browser: refused. Open the activity again from your course.', 401);
   const platform = await app.lti.platforms.byId(login.platformId);
   if (!platform) throw new LaunchRefused('The platform this login began with is no longer registered with Drydock.', 403);
   const launch = await verifyLaunch(idToken, platform, login);
   const landing = await land(app, launch);
-  const base = publicBase(app, req);
   const cookies = [stateCookie(state, base.startsWith('https:'), 0)];
   if (landing.credential) cookies.push(learnerCookie(landing.credential, base.startsWith('https:')));
   sendHtml(res, 200, handOverPage(landing.redirect), cookies);
