@@ -151,6 +151,23 @@ function id(r: Rng, real: string[]): string {
   ])();
 }
 
+/** What a platform sends to begin a login, right and wrong (no platform is registered). */
+function loginParams(r: Rng): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const key of ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id']) {
+    if (r.chance(0.7)) params[key] = r.pick(['https://lms.example', 'http://127.0.0.1:1', '', 'x'.repeat(r.int(1, 3000)), segment(r), r.string(r.int(1, 40))]);
+  }
+  return params;
+}
+
+/** Something shaped like a JWT: real-looking headers (alg none, unknown kid), junk payloads and signatures. */
+function fakeJwt(r: Rng): string {
+  const part = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+  const header = r.pick<unknown>([{ alg: 'RS256', kid: r.string(8, SEGMENT_CHARS), typ: 'JWT' }, { alg: 'none' }, { alg: 'HS256' }, {}, 'not json', jsonValue(r, 0)]);
+  const payload = r.pick<unknown>([{ iss: 'https://lms.example', aud: 'x', sub: '1', exp: 9e9, nonce: 'n' }, { pick: { platformId: 'x' }, aud: 'drydock:deep-link-pick' }, jsonValue(r, 0), 'x'.repeat(r.int(0, 2000))]);
+  return `${part(header)}.${part(payload)}.${r.string(r.int(0, 342), 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-')}`;
+}
+
 function query(r: Rng, extra: string[] = []): string {
   if (r.chance(0.6)) return '';
   const pairs = Array.from({ length: r.int(1, 4) }, () =>
@@ -434,6 +451,23 @@ function families(): Record<string, { planned: number; concurrency: number; make
         return probe('the learner: /api/me and its events', m, target, [...authHeaders(r, { good: [attackerLearner], nearMisses: victimSecrets }), ...contentHeaders(r, payload)], payload, { victim: path.includes(victim.id) });
       },
     },
+    'lti: login, launch, keys and picks': {
+      planned: 1500,
+      concurrency: 24,
+      make: (r) => {
+        const m = r.chance(0.7) ? r.pick(['GET', 'POST']) : method(r);
+        const target = r.weighted<() => string>([
+          [3, () => `/lti/login${r.chance(0.7) ? `?${new URLSearchParams(loginParams(r))}` : query(r)}`],
+          [3, () => `/lti/launch${query(r)}`],
+          [1, () => r.pick(['/lti/jwks', '/lti/config.json', '/lti/', '/lti', '/lti/jwks/x', '/lti/launch/', '/lti/login%00'])],
+          [2, () => `/api/lti/picks/${r.pick([fakeJwt(r), segment(r), 'a.b.c', ''])}`],
+        ])();
+        const form = target.startsWith('/lti/') && r.chance(0.6);
+        const payload = form ? Buffer.from(new URLSearchParams({ id_token: fakeJwt(r), state: r.string(r.int(0, 64), SEGMENT_CHARS), ...(r.chance(0.3) ? loginParams(r) : {}) }).toString()) : body(r, ['lesson', 'classroom', 'newClassroom', 'id_token', 'state', 'JWT']);
+        const headers: Header[] = form ? [['Content-Type', 'application/x-www-form-urlencoded']] : contentHeaders(r, payload);
+        return probe('lti: login, launch, keys and picks', m, target, [...headers, ...authHeaders(r, { good: attackerTokens, nearMisses: victimSecrets })], payload);
+      },
+    },
     'classrooms: create': {
       planned: 2500,
       concurrency: 24,
@@ -676,7 +710,7 @@ describe('the HTTP API under fuzzing', () => {
     // Every family ran as planned: the fuzz cannot silently do nothing.
     for (const [family, { planned }] of Object.entries(plan)) expect(tally.get(family), family).toBe(planned);
     expect(tally.get('slow partial requests (held 2.5 s)')).toBe(40);
-    expect(tally.total()).toBe(20_090);
+    expect(tally.total()).toBe(21_590);
 
     expect(victimUntouched, "the victim's session was used by a request of the fuzz").toBe(true);
     expect(rssAfter - rssBefore, 'memory growth').toBeLessThan(400 * 2 ** 20);

@@ -12,6 +12,7 @@ import { startTestServer, type TestServer } from '../support/testServer.js';
 import { INSTRUCTOR_ROLE, TestPlatform, type LaunchOptions, type Spoil } from '../support/ltiPlatform.js';
 import { recordCheckRun } from '../../sandbox-server/src/classrooms/checkRecorder.js';
 import type { Platform } from '../../sandbox-server/src/store/ltiPlatformStore.js';
+import type { StepResult } from '../../sandbox-server/src/checks/checkEngine.js';
 
 const databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-lti-'));
 const databaseFile = path.join(databaseDir, 'drydock.sqlite');
@@ -41,6 +42,9 @@ afterAll(async () => {
   await server?.close();
   fs.rmSync(databaseDir, { recursive: true, force: true });
 });
+
+/** What a browser says it accepts: refusals come as a page. */
+const BROWSER = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 
 /** Rows in a table, read from the database file itself. */
 function countRows(table: string): number {
@@ -89,7 +93,7 @@ async function until(what: string, condition: () => boolean | Promise<boolean>, 
   }
 }
 
-const passed = (points: number) => ({ passed: true, points, maxPoints: points, results: [{ id: 'done', title: 'done', passed: true, message: 'ok', points, maxPoints: points }] });
+const passed = (points: number): StepResult => ({ passed: true, points, maxPoints: points, results: [{ id: 'done', title: 'done', passed: true, message: 'ok', points, maxPoints: points, hints: [] }] });
 
 describe('the tool endpoints', () => {
   it('publishes its public key, and keeps a rotated one for a day', async () => {
@@ -106,12 +110,16 @@ describe('the tool endpoints', () => {
   });
 
   it('refuses a login from a platform nobody registered, and a launch that is not a form post', async () => {
-    const login = await fetch(`${server.url}/lti/login?iss=${encodeURIComponent('https://unknown.example')}&login_hint=x&target_link_uri=x`, { redirect: 'manual' });
+    const login = await fetch(`${server.url}/lti/login?iss=${encodeURIComponent('https://unknown.example')}&login_hint=x&target_link_uri=x`, { redirect: 'manual', headers: BROWSER });
     expect(login.status).toBe(403);
-    expect(await login.text()).toMatch(/No platform with issuer https:\/\/unknown\.example is registered/);
-    const get = await fetch(`${server.url}/lti/launch`);
+    expect(refusal(await login.text())).toMatch(/No platform with issuer https:\/\/unknown\.example is registered/);
+    const get = await fetch(`${server.url}/lti/launch`, { headers: BROWSER });
     expect(get.status).toBe(405);
-    expect(await get.text()).toContain('id="lti-error"');
+    expect(refusal(await get.text())).toMatch(/form post from your course/);
+    // A program (no text/html in Accept) gets the API's JSON reason instead of a page.
+    const program = await fetch(`${server.url}/lti/launch`, { method: 'POST', body: new URLSearchParams({ state: 'x' }) });
+    expect(program.status).toBe(400);
+    expect(await program.json()).toEqual({ error: expect.stringMatching(/no id_token or no state/) });
   });
 });
 
@@ -162,16 +170,16 @@ describe('a launch', () => {
   it('refuses a replayed launch and an id_token replayed into a new login', async () => {
     const first = await platform.launch(lessonLaunch('eve'));
     expect(first.response.status).toBe(200);
-    const replay = await fetch(`${server.url}/lti/launch`, { method: 'POST', body: new URLSearchParams(first.form), redirect: 'manual' });
+    const replay = await fetch(`${server.url}/lti/launch`, { method: 'POST', body: new URLSearchParams(first.form), redirect: 'manual', headers: BROWSER });
     expect(replay.status).toBe(401);
-    expect(await replay.text()).toMatch(/already used/);
+    expect(refusal(await replay.text())).toMatch(/already used/);
     // A fresh login's state with the old id_token: the nonce belongs to the old login.
     const login = await fetch(`${server.url}/lti/login?${new URLSearchParams({ iss: platform.issuer, login_hint: 'eve', target_link_uri: `${server.url}/lti/launch`, client_id: platform.clientId })}`, { redirect: 'manual' });
     const state = new URL(login.headers.get('location')!).searchParams.get('state')!;
     const learners = countRows('learners');
-    const reused = await fetch(`${server.url}/lti/launch`, { method: 'POST', body: new URLSearchParams({ id_token: first.form.id_token, state }), redirect: 'manual' });
+    const reused = await fetch(`${server.url}/lti/launch`, { method: 'POST', body: new URLSearchParams({ id_token: first.form.id_token, state }), redirect: 'manual', headers: BROWSER });
     expect(reused.status).toBe(401);
-    expect(await reused.text()).toMatch(/nonce differs/);
+    expect(refusal(await reused.text())).toMatch(/nonce differs/);
     expect(countRows('learners')).toBe(learners);
   });
 
@@ -254,7 +262,7 @@ describe('deep linking and classrooms', () => {
   it("refuses a classroom of another course", async () => {
     const { response } = await platform.launch({ user: { sub: 'outsider' }, targetLinkUri: `${server.url}/lti/launch`, custom: { classroom: classroomId }, context: { id: 'another-course' } });
     expect(response.status).toBe(403);
-    expect(await response.text()).toMatch(/belongs to another course/);
+    expect(refusal(await response.text())).toMatch(/belongs to another course/);
   });
 });
 

@@ -127,7 +127,8 @@ export class TestPlatform {
     const { action, id_token, state } = parseAutoPostForm(page);
     const response = await fetch(action, {
       method: 'POST', redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', ...cookieHeader(jar) },
+      // As a browser posts the form: it accepts a page (a tool answers refusals with one).
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html,application/xhtml+xml,*/*;q=0.8', ...cookieHeader(jar) },
       body: new URLSearchParams({ id_token, state }),
     });
     absorbCookies(jar, response);

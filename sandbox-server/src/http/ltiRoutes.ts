@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import type { App } from '../app.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './respond.js';
 import { learnerCookie } from './learnerRoutes.js';
+import { limitCreation } from './rateLimiter.js';
 import { settingsError } from './classroomRoutes.js';
 import { beginLogin, LOGIN_LIFETIME_MS, type LoginRequest } from '../lti/oidcLogin.js';
 import { LaunchRefused, verifyLaunch } from '../lti/launchVerifier.js';
@@ -64,7 +65,9 @@ function sameBrowser(req: http.IncomingMessage, state: string): boolean {
 }
 
 async function handleLogin(app: App, req: http.IncomingMessage, res: http.ServerResponse, url: URL): Promise<void> {
-  if (req.method !== 'GET' && req.method !== 'POST') throw new LaunchRefused('use GET or POST to begin a login');
+  if (req.method !== 'GET' && req.method !== 'POST') throw new LaunchRefused('use GET or POST to begin a login', 405);
+  // Each login keeps a row for ten minutes: as many per address as new sessions and joins.
+  limitCreation(app.limiter, app.config, req);
   const params = await formParams(req, url);
   const request = Object.fromEntries([...params].filter(([key]) => ['iss', 'login_hint', 'target_link_uri', 'lti_message_hint', 'client_id', 'lti_deployment_id'].includes(key))) as LoginRequest;
   const base = publicBase(app, req);
@@ -135,8 +138,10 @@ export async function handleLtiRequest(app: App, req: http.IncomingMessage, res:
         return await handleLaunch(app, req, res, url);
     }
   } catch (error) {
-    // People arrive here in a browser, from their course: a page, not JSON.
-    if (error instanceof LaunchRefused) return sendHtml(res, error.status, refusalPage(error.message));
+    // People arrive here in a browser, from their course: a page for them; a program
+    // gets the usual JSON reason.
+    if (error instanceof LaunchRefused && String(req.headers.accept ?? '').includes('text/html')) return sendHtml(res, error.status, refusalPage(error.message));
+    if (error instanceof LaunchRefused) throw new HttpError(error.status, error.message);
     throw error;
   }
 }

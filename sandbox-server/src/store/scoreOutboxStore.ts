@@ -99,8 +99,8 @@ export class ScoreOutboxStore {
 
   /** When the next pending score falls due, if any is waiting. */
   async nextDue(): Promise<number | undefined> {
-    const row = await this.db.get<{ next: number | null }>(`SELECT MIN(next_attempt_at) AS next FROM lti_score_outbox WHERE state = 'pending'`);
-    return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+    const row = await this.db.get<{ next_due: number | null }>(`SELECT MIN(next_attempt_at) AS next_due FROM lti_score_outbox WHERE state = 'pending'`);
+    return row?.next_due === null || row?.next_due === undefined ? undefined : Number(row.next_due);
   }
 
   /** Takes a score to send; false when another sender has it or it waits behind an older one. */
