@@ -15,6 +15,9 @@ import { hashSecret, ProgressStore } from '../../sandbox-server/src/store/progre
 import { ClassroomStore, JoinRefused, type CheckRun } from '../../sandbox-server/src/store/classroomStore.js';
 import { nameKey } from '../../sandbox-server/src/classrooms/classroomSettings.js';
 import type { ClassroomSettings } from '../../sandbox-server/src/classrooms/classroomTypes.js';
+import { LtiPlatformStore } from '../../sandbox-server/src/store/ltiPlatformStore.js';
+import { LtiLaunchStore, type GradeLink } from '../../sandbox-server/src/store/ltiLaunchStore.js';
+import { ScoreOutboxStore } from '../../sandbox-server/src/store/scoreOutboxStore.js';
 import { createTestDatabase, dropTestDatabase } from '../support/postgresServer.js';
 import { startTestServer } from '../support/testServer.js';
 
@@ -249,6 +252,75 @@ describe.each(targets)('the store on $name', (target) => {
     expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(5);
     for (const attempt of attempts) if (attempt.status === 'rejected') expect((attempt.reason as JoinRefused).reason).toBe('full');
     expect(await classrooms.members(classroom.id)).toHaveLength(5);
+    await db.close();
+  });
+});
+
+describe.each(targets)('LTI on $name', (target) => {
+  async function lmsLearner() {
+    const { settings } = await target.fresh();
+    const db = await openDatabase(settings);
+    const platform = await new LtiPlatformStore(db).register({ name: 'LMS', issuer: 'https://lms.example', clientId: 'c', deploymentIds: ['1'], authUrl: 'https://lms.example/auth', tokenUrl: 'https://lms.example/token', jwksUrl: 'https://lms.example/jwks' });
+    const progress = new ProgressStore(db);
+    const learner = await progress.createLearner('Ada');
+    return { db, settings, platform, progress, learner, launches: new LtiLaunchStore(db), outbox: new ScoreOutboxStore(db) };
+  }
+
+  it('takes a login state once, however many launches race for it', async () => {
+    const { db, platform, launches } = await lmsLearner();
+    await launches.addLogin('state-1', { nonce: 'n', platformId: platform.id, targetLinkUri: 'https://drydock.example/lti/launch' }, Date.now() + 60_000);
+    await launches.addLogin('state-old', { nonce: 'n', platformId: platform.id, targetLinkUri: '' }, Date.now() - 1);
+    const taken = await Promise.all(Array.from({ length: 8 }, () => launches.takeLogin('state-1')));
+    expect(taken.filter(Boolean)).toEqual([{ nonce: 'n', platformId: platform.id, targetLinkUri: 'https://drydock.example/lti/launch' }]);
+    expect(await launches.takeLogin('state-old')).toBeUndefined();
+    expect(await launches.takeLogin('never-made')).toBeUndefined();
+    await db.close();
+  });
+
+  it('gives a learner more credentials, keeping the last ten beside the first', async () => {
+    const { db, progress, learner } = await lmsLearner();
+    const extra = [];
+    for (let i = 0; i < 12; i++) extra.push(await progress.addCredential(learner.id));
+    expect(await progress.learnerFor(learner.credential)).toBe(learner.id);
+    expect(await progress.learnerFor(extra.at(-1))).toBe(learner.id);
+    const kept = await Promise.all(extra.map((credential) => progress.learnerFor(credential)));
+    expect(kept.filter(Boolean)).toHaveLength(10);
+    await db.close();
+  });
+
+  it('queues a score only when it changed, sends a line item\'s scores in order, and lets one sender claim each', async () => {
+    const { db, settings, platform, learner, launches, outbox } = await lmsLearner();
+    const link: Omit<GradeLink, 'lastScore'> = { learnerId: learner.id, lineItem: 'https://lms.example/lineitems/1', platformId: platform.id, userId: 'u1', lessonId: 'sample', classroomId: null };
+    await launches.addGradeLink(link);
+    const [stored] = await launches.gradeLinks(learner.id);
+    const score = (given: number) => ({ userId: 'u1', scoreGiven: given, scoreMaximum: 6, activityProgress: 'InProgress', gradingProgress: 'FullyGraded', timestamp: new Date().toISOString() });
+    expect(await outbox.queueIfChanged(stored, JSON.stringify({ given: 1 }), score(1))).toBe(true);
+    expect(await outbox.queueIfChanged(stored, JSON.stringify({ given: 1 }), score(1))).toBe(false);
+    expect(await outbox.queueIfChanged(stored, JSON.stringify({ given: 6 }), score(6))).toBe(true);
+
+    const now = Date.now();
+    const due = await outbox.due(now);
+    expect(due.map((queued) => queued.score.scoreGiven)).toEqual([1, 6]);
+    // The newer score waits behind the older one, which two servers race to claim.
+    expect(await outbox.claim(due[1], now, 60_000)).toBe(false);
+    // Two servers share PostgreSQL; SQLite has one server (a second connection in this
+    // process would wait on the first with the event loop blocked).
+    const other = target.name === 'PostgreSQL' ? await openDatabase(settings) : db;
+    const claims = await Promise.all([outbox.claim(due[0], now, 60_000), new ScoreOutboxStore(other).claim(due[0], now, 60_000)]);
+    expect(claims.filter(Boolean)).toHaveLength(1);
+    expect(await outbox.due(now)).toEqual([due[1]]);
+    await outbox.markRetry(due[0].id, '503 Service Unavailable', now + 5000);
+    expect(await outbox.nextDue()).toBe(due[1].nextAttemptAt);
+    expect(await outbox.claim(due[1], now, 60_000)).toBe(false);
+    await outbox.markSent(due[0].id);
+    expect(await outbox.claim(due[1], now, 60_000)).toBe(true);
+    await outbox.markFailed(due[1].id, '400 Bad Request');
+    expect((await outbox.forLearner(learner.id)).map((queued) => [queued.state, queued.attempts, queued.lastError])).toEqual([
+      ['sent', 2, null],
+      ['failed', 1, '400 Bad Request'],
+    ]);
+    expect(await outbox.nextDue()).toBeUndefined();
+    if (other !== db) await other.close();
     await db.close();
   });
 });
