@@ -18,15 +18,7 @@ beforeAll(async () => {
   learner = await openLearnerBrowser();
   page = learner.page;
   platform = await TestPlatform.start({ clientId: 'drydock-browser', deploymentId: 'deployment-1', toolUrl: learner.server.url });
-  await learner.server.app.lti.platforms.register({
-    name: 'Test LMS',
-    issuer: platform.issuer,
-    clientId: platform.clientId,
-    deploymentIds: [platform.deploymentId],
-    authUrl: platform.authUrl,
-    tokenUrl: platform.tokenUrl,
-    jwksUrl: platform.jwksUrl,
-  });
+  await learner.server.app.lti.platforms.register(platform.registration('Test LMS'));
 });
 
 afterAll(async () => {

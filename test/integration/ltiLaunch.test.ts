@@ -11,14 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 import { INSTRUCTOR_ROLE, TestPlatform, type LaunchOptions, type Spoil } from '../support/ltiPlatform.js';
 import { recordCheckRun } from '../../sandbox-server/src/classrooms/checkRecorder.js';
-import type { Platform } from '../../sandbox-server/src/store/ltiPlatformStore.js';
 import type { StepResult } from '../../sandbox-server/src/checks/checkEngine.js';
 
 const databaseDir = fs.mkdtempSync(path.join(os.tmpdir(), 'drydock-lti-'));
 const databaseFile = path.join(databaseDir, 'drydock.sqlite');
 let server: TestServer;
 let platform: TestPlatform;
-let registered: Platform;
 
 async function startDrydock(port = 0): Promise<TestServer> {
   return startTestServer({ databaseFile, port, ltiRetryBaseMs: 300, ltiRetryMaxMs: 1000 });
@@ -27,15 +25,7 @@ async function startDrydock(port = 0): Promise<TestServer> {
 beforeAll(async () => {
   server = await startDrydock();
   platform = await TestPlatform.start({ clientId: 'drydock-client', deploymentId: 'deployment-1', toolUrl: server.url });
-  registered = await server.app.lti.platforms.register({
-    name: 'Test LMS',
-    issuer: platform.issuer,
-    clientId: platform.clientId,
-    deploymentIds: [platform.deploymentId],
-    authUrl: platform.authUrl,
-    tokenUrl: platform.tokenUrl,
-    jwksUrl: platform.jwksUrl,
-  });
+  await server.app.lti.platforms.register(platform.registration('Test LMS'));
 });
 afterAll(async () => {
   await platform?.close();

@@ -97,6 +97,11 @@ export class TestPlatform {
     return platform;
   }
 
+  /** What an operator registers for this platform in a tool (Drydock's `npm run lti -- register`). */
+  registration(name: string) {
+    return { name, issuer: this.issuer, clientId: this.clientId, deploymentIds: [this.deploymentId], authUrl: this.authUrl, tokenUrl: this.tokenUrl, jwksUrl: this.jwksUrl };
+  }
+
   createLineItem(options: { label: string; scoreMaximum: number; resourceLinkId?: string }): string {
     const id = `${this.url}/lineitems/${this.lineItems.size + 1}`;
     this.lineItems.set(id, { id, ...options });
