@@ -58,6 +58,8 @@ describe('a launch from the LMS', () => {
     const start = Date.now();
     while (platform.scores(lineItem).length === 0 && Date.now() - start < 20_000) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(platform.scores(lineItem).map((received) => received.score)).toMatchObject([{ userId: 'ada-1815', scoreGiven: 1, scoreMaximum: 6, activityProgress: 'InProgress', gradingProgress: 'FullyGraded' }]);
+    // The page says the score arrived, as the platform took it.
+    await page.getByTestId('gradebook-notice').filter({ hasText: 'Gradebook: 1 / 6 received' }).waitFor({ timeout: 10_000 });
     await page.screenshot({ path: path.join(ARTIFACTS, 'lti-launch.png') });
   });
 

@@ -4,7 +4,7 @@ import type { App } from '../app.js';
 import type { Classroom } from './classroomTypes.js';
 import { instructorClassroomView } from './classroomViews.js';
 import { exerciseKey, gradeLearners } from './grading.js';
-import type { OutboxScore } from '../store/scoreOutboxStore.js';
+import { gradebookCell } from '../lti/gradebookView.js';
 
 export type CellStatus = 'passed' | 'helped' | 'failed' | 'untried';
 
@@ -63,19 +63,6 @@ export async function liveGrid(app: App, classroom: Classroom) {
     columns,
     learners,
     generatedAt: new Date().toISOString(),
-  };
-}
-
-/** Whether the learner's latest score reached their LMS's gradebook. */
-function gradebookCell(score: OutboxScore | undefined) {
-  if (!score) return null;
-  return {
-    state: score.state,
-    scoreGiven: Number(score.score.scoreGiven),
-    scoreMaximum: Number(score.score.scoreMaximum),
-    attempts: score.attempts,
-    at: score.sentAt ?? score.createdAt,
-    error: score.lastError,
   };
 }
 

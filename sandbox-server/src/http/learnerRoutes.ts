@@ -10,6 +10,7 @@ import { decodePathSegment, HttpError, readJsonBody, sendJson } from './respond.
 import { openEventStream } from './eventStream.js';
 import { learnerClassroomView } from '../classrooms/classroomViews.js';
 import { learnerSandboxView } from './sessionRoutes.js';
+import { learnerGradebook } from '../lti/gradebookView.js';
 
 export const LEARNER_COOKIE = 'drydock_learner';
 const ONE_YEAR_S = 365 * 24 * 60 * 60;
@@ -62,12 +63,19 @@ export async function handleLearnerRequest(app: App, req: http.IncomingMessage, 
   if (path === '/api/me') {
     if (req.method !== 'GET') throw new HttpError(405, 'use GET');
     const learnerId = await ensureLearner(app, req, res);
-    const [membership, name, platform] = await Promise.all([app.classrooms.membership(learnerId), app.progress.learnerName(learnerId), app.lti.launches.platformOf(learnerId)]);
+    const [membership, name, platform, gradebook] = await Promise.all([
+      app.classrooms.membership(learnerId),
+      app.progress.learnerName(learnerId),
+      app.lti.launches.platformOf(learnerId),
+      learnerGradebook(app, learnerId),
+    ]);
     return sendJson(res, 200, {
       learnerId,
       ...(name ? { name } : {}),
       // Signed in by an LMS launch: the page says from where.
       ...(platform ? { platform } : {}),
+      // Where their scores go, and whether the last one arrived (also pushed as 'gradebook' events).
+      ...(gradebook.length ? { gradebook } : {}),
       ...(membership ? { classroom: learnerClassroomView(membership.classroom, membership.name) } : {}),
     });
   }

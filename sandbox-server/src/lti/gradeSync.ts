@@ -58,7 +58,8 @@ export class GradeSync {
 
   constructor(
     private readonly app: App,
-    private readonly onQueued: () => void,
+    /** Scores were queued for the learner (for these classrooms' links, if any). */
+    private readonly onQueued: (learnerId: string, classroomIds: string[]) => void,
   ) {}
 
   /** Works the learner's scores out again; never throws (a check's answer must not wait or fail on it). */
@@ -74,13 +75,17 @@ export class GradeSync {
 
   private async sync(learnerId: string): Promise<void> {
     let queued = false;
+    const classrooms = new Set<string>();
     for (const link of await this.app.lti.launches.gradeLinks(learnerId)) {
       const score = await scoreOf(this.app, link);
       // Nothing to say yet (no points in it, or nothing done): the gradebook stays empty.
       if (!score || score.scoreMaximum <= 0 || (score.scoreGiven === 0 && link.lastScore === null)) continue;
       const body = { userId: link.userId, ...score, gradingProgress: 'FullyGraded', timestamp: new Date().toISOString() };
-      if (await this.app.lti.outbox.queueIfChanged(link, JSON.stringify(score), body)) queued = true;
+      if (await this.app.lti.outbox.queueIfChanged(link, JSON.stringify(score), body)) {
+        queued = true;
+        if (link.classroomId) classrooms.add(link.classroomId);
+      }
     }
-    if (queued) this.onQueued();
+    if (queued) this.onQueued(learnerId, [...classrooms]);
   }
 }

@@ -10,6 +10,7 @@ import { ToolKeys } from './toolKeys.js';
 import { PlatformAccess } from './platformAccess.js';
 import { ScoreDelivery, type DeliverySettings } from './scoreDelivery.js';
 import { GradeSync } from './gradeSync.js';
+import { learnerGradebook } from './gradebookView.js';
 
 export class Lti {
   readonly platforms: LtiPlatformStore;
@@ -24,10 +25,19 @@ export class Lti {
     this.launches = new LtiLaunchStore(db);
     this.outbox = new ScoreOutboxStore(db);
     this.keys = new ToolKeys(this.platforms);
-    this.delivery = new ScoreDelivery(this.outbox, this.platforms, new PlatformAccess(this.keys), settings, (score) => {
-      // The instructor's grid shows whether each learner's score reached the gradebook.
-      if (score.classroomId) app.hub.changed(score.classroomId);
+    this.delivery = new ScoreDelivery(this.outbox, this.platforms, new PlatformAccess(this.keys), settings, (score) => this.tell(app, score.learnerId, [score.classroomId]));
+    this.grades = new GradeSync(app, (learnerId, classroomIds) => {
+      this.delivery.wake();
+      this.tell(app, learnerId, classroomIds);
     });
-    this.grades = new GradeSync(app, () => this.delivery.wake());
+  }
+
+  /** The instructor's grid and the learner's page show whether the score reached the gradebook. */
+  private tell(app: App, learnerId: string, classroomIds: (string | null)[]): void {
+    for (const classroomId of classroomIds) if (classroomId) app.hub.changed(classroomId);
+    learnerGradebook(app, learnerId).then(
+      (gradebook) => app.hub.tellLearner(learnerId, 'gradebook', gradebook),
+      (error: Error) => console.error(`LTI: the gradebook state of learner ${learnerId} could not be read: ${error.message}`),
+    );
   }
 }

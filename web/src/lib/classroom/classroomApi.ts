@@ -5,6 +5,7 @@ import type { CheckAnswer } from '../api';
 // The shapes are the server's own types: one definition for both ends of the API.
 import type { ClassroomSettings, ClassroomState } from '../../../../sandbox-server/src/classrooms/classroomTypes';
 import type { LiveGrid } from '../../../../sandbox-server/src/classrooms/liveGrid';
+import type { LearnerGradebook } from '../../../../sandbox-server/src/lti/gradebookView';
 import type { publicClassroomView, learnerClassroomView } from '../../../../sandbox-server/src/classrooms/classroomViews';
 export type { ClassroomState, Exercise } from '../../../../sandbox-server/src/classrooms/classroomTypes';
 
@@ -69,6 +70,8 @@ export interface Me {
   /** The LMS that signed them in. */
   platform?: string;
   classroom?: LearnerClassroom;
+  /** The LMS links they came by and whether their latest scores reached the gradebook. */
+  gradebook?: LearnerGradebook;
 }
 
 export async function whoAmI(): Promise<Me> {
