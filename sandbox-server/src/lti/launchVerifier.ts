@@ -5,6 +5,7 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
 import type { Platform } from '../store/ltiPlatformStore.js';
 import type { PendingLogin } from '../store/ltiLaunchStore.js';
+import { platformAddressAllowed } from './platformSettings.js';
 import { CLAIMS, LTI_VERSION, MESSAGE_TYPES, SCORE_SCOPE, type MessageType, type VerifiedLaunch } from './ltiClaims.js';
 
 export class LaunchRefused extends Error {
@@ -117,11 +118,18 @@ function customOf(claim: Record<string, unknown> | undefined): Record<string, st
   return custom;
 }
 
-/** The launch's own line item, when Drydock may post scores to it. */
+/** The launch's own line item, when Drydock may post scores to it: over HTTPS (plain
+ * HTTP only on this machine), so a launch cannot point Drydock's posts into a network. */
 function lineItemOf(claim: Record<string, unknown> | undefined): string | undefined {
   const scopes = Array.isArray(claim?.scope) ? claim.scope : [];
   const lineItem = text(claim?.lineitem);
-  return lineItem && scopes.includes(SCORE_SCOPE) && /^https?:\/\//.test(lineItem) ? lineItem : undefined;
+  if (!lineItem || !scopes.includes(SCORE_SCOPE)) return undefined;
+  try {
+    const url = new URL(lineItem);
+    return platformAddressAllowed(url) ? lineItem : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function deepLinkingOf(messageType: MessageType, claim: Record<string, unknown> | undefined): VerifiedLaunch['deepLinking'] {

@@ -16,6 +16,11 @@ const FIELDS: { key: keyof NewPlatform; flag: string; what: string }[] = [
 
 export const PLATFORM_FLAGS = FIELDS.map((field) => `  ${field.flag.padEnd(14)} ${field.what}`).join('\n');
 
+/** A platform address Drydock will call: HTTPS, or plain HTTP to this machine only. */
+export function platformAddressAllowed(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname));
+}
+
 function url(value: string, flag: string): string {
   let parsed: URL;
   try {
@@ -23,8 +28,7 @@ function url(value: string, flag: string): string {
   } catch {
     throw new PlatformSettingsError(`${flag} must be an absolute URL, got "${value}"`);
   }
-  const local = ['localhost', '127.0.0.1', '[::1]'].includes(parsed.hostname);
-  if (parsed.protocol !== 'https:' && !(parsed.protocol === 'http:' && local)) throw new PlatformSettingsError(`${flag} must use https (http only for a platform on this machine), got "${value}"`);
+  if (!platformAddressAllowed(parsed)) throw new PlatformSettingsError(`${flag} must use https (http only for a platform on this machine), got "${value}"`);
   return parsed.toString();
 }
 
