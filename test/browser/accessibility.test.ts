@@ -1,6 +1,7 @@
 // Accessibility proven, not claimed: axe-core runs in real Chromium on the catalog, a
-// lesson beside its live terminal, the join page and an instructor's dashboard, in the
-// light and the dark theme. Serious and critical violations fail; all are printed.
+// lesson beside its live terminal, the join page, an instructor's dashboard, and the
+// pages an LMS opens (the deep-linking picker, a refused launch), in the light and the
+// dark theme. Serious and critical violations fail; all are printed.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -8,6 +9,7 @@ import type { AxeResults, Result } from 'axe-core';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 import { launchBrowser } from '../support/browser.js';
 import { ensureWebBuilt } from '../../scripts/webBuild.js';
+import { INSTRUCTOR_ROLE, TestPlatform } from '../support/ltiPlatform.js';
 
 const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const BLOCKING = ['serious', 'critical'];
@@ -16,6 +18,7 @@ let server: TestServer;
 let browser: Browser;
 const contexts: BrowserContext[] = [];
 let classroom: { id: string; code: string; instructorToken: string };
+let platform: TestPlatform;
 
 beforeAll(async () => {
   // The pages are checked as built: a stale build would test yesterday's markup.
@@ -32,10 +35,13 @@ beforeAll(async () => {
   // A learner on the grid, so its rows and cells are checked too (no sandbox needed).
   const joined = await server.client.requestJson('POST', `/api/classrooms/${classroom.code}/join`, undefined, { name: 'Ana' });
   expect(joined.status, joined.text).toBe(201);
+  platform = await TestPlatform.start({ clientId: 'drydock-axe', deploymentId: 'deployment-1', toolUrl: server.url });
+  await server.app.lti.platforms.register(platform.registration('Test LMS'));
 });
 
 afterAll(async () => {
   for (const context of contexts) await context.close();
+  await platform?.close();
   await browser?.close();
   await server?.close();
 });
@@ -97,6 +103,20 @@ describe.each(['light', 'dark'] as const)('the %s theme', (scheme) => {
     await page.getByLabel('Classroom code').fill(classroom.code);
     await page.getByRole('status').filter({ hasText: 'Accessible workshop' }).waitFor();
     expect(ids(await blockingViolations(page, `the join page (${scheme})`))).toEqual([]);
+  });
+
+  it("has an accessible picker for a teacher adding Drydock to their course", async () => {
+    const page = await newPage(scheme);
+    await page.goto(platform.launchUrl({ user: { sub: 'tess', name: 'Tess', roles: [INSTRUCTOR_ROLE] }, messageType: 'LtiDeepLinkingRequest', targetLinkUri: `${server.url}/lti/launch` }));
+    await page.getByRole('button', { name: 'Add the lesson A sample lesson' }).waitFor({ timeout: 15_000 });
+    expect(ids(await blockingViolations(page, `the deep-linking picker (${scheme})`))).toEqual([]);
+  });
+
+  it('has an accessible page for a refused launch', async () => {
+    const page = await newPage(scheme);
+    await page.goto(platform.launchUrl({ user: { sub: 'mallory' }, targetLinkUri: `${server.url}/lti/launch`, custom: { lesson: 'sample' }, spoil: 'expired' }));
+    await page.locator('#lti-error').waitFor({ timeout: 15_000 });
+    expect(ids(await blockingViolations(page, `a refused launch (${scheme})`))).toEqual([]);
   });
 
   it('has an accessible instructor dashboard', async () => {

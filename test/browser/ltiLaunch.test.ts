@@ -97,6 +97,7 @@ describe('deep linking from the course editor', () => {
     try {
       await teacher.goto(platform.launchUrl({ user: { sub: 'tess', name: 'Tess Teacher', roles: [INSTRUCTOR_ROLE] }, messageType: 'LtiDeepLinkingRequest', targetLinkUri: `${learner.server.url}/lti/launch`, context: { id: 'course-7', title: 'Docker 101' } }));
       await teacher.getByRole('heading', { name: 'Add Drydock to Docker 101' }).waitFor({ timeout: 15_000 });
+      await teacher.screenshot({ path: path.join(ARTIFACTS, 'lti-picker.png') });
       await teacher.getByRole('button', { name: 'Add the lesson A sample lesson' }).click();
       await teacher.locator('#deep-link-received').waitFor({ timeout: 15_000 });
       const [item] = platform.deepLinkReturns.at(-1)!.contentItems;
