@@ -168,8 +168,8 @@ export class TestPlatform {
       if (route === 'POST /deep-link-return') return await this.acceptDeepLink(res, new URLSearchParams(await readBody(req)));
       send(res, 404, `no route for ${route}`);
     } catch (error) {
-      if (error instanceof HttpError) return send(res, error.status, error.json ? JSON.stringify(error.json) : error.message, error.json ? 'application/json' : 'text/plain');
       if (res.headersSent) return void res.destroy();
+      if (error instanceof HttpError) return send(res, error.status, error.json ? JSON.stringify(error.json) : error.message, error.json ? 'application/json' : undefined);
       send(res, 500, error instanceof Error ? error.message : String(error));
     }
   }
