@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS } from '../support/browser.js';
 import { openLearnerBrowser, terminalShows, typeInTerminal, type LearnerBrowser } from '../support/learnerBrowser.js';
-import { escapeHtml, INSTRUCTOR_ROLE, TestPlatform, type LaunchOptions } from '../support/ltiPlatform.js';
+import { autoPostForm, INSTRUCTOR_ROLE, TestPlatform, type LaunchOptions } from '../support/ltiPlatform.js';
 
 let learner: LearnerBrowser;
 let page: Page;
@@ -32,8 +32,7 @@ function launch(extra: Partial<LaunchOptions> = {}): LaunchOptions {
 
 /** An auto-submitting form to Drydock's launch URL, as a platform (or an attacker) posts it. */
 function launchForm(fields: Record<string, string>): string {
-  const inputs = Object.entries(fields).map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`).join('');
-  return `<!doctype html><form method="post" action="${learner.server.url}/lti/launch">${inputs}</form><script>document.forms[0].submit()</script>`;
+  return autoPostForm(`${learner.server.url}/lti/launch`, fields);
 }
 
 async function refusalShown(): Promise<string> {

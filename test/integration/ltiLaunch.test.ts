@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/testServer.js';
-import { INSTRUCTOR_ROLE, TestPlatform, type LaunchOptions, type Spoil } from '../support/ltiPlatform.js';
+import { INSTRUCTOR_ROLE, TestPlatform, unescapeHtml, type LaunchOptions, type Spoil } from '../support/ltiPlatform.js';
 import { recordCheckRun } from '../../sandbox-server/src/classrooms/checkRecorder.js';
 import type { StepResult } from '../../sandbox-server/src/checks/checkEngine.js';
 
@@ -57,8 +57,7 @@ function handOverTarget(html: string): string {
 function refusal(html: string): string {
   const text = /<p[^>]*id="lti-error"[^>]*>([^<]*)<\/p>/.exec(html)?.[1];
   if (text === undefined) throw new Error(`not a refusal page: ${html.slice(0, 300)}`);
-  const entities: Record<string, string> = { '&quot;': '"', '&#39;': "'", '&lt;': '<', '&gt;': '>', '&amp;': '&' };
-  return text.replace(/&(quot|#39|lt|gt|amp);/g, (entity) => entities[entity]);
+  return unescapeHtml(text);
 }
 
 function learnerCookie(cookies: string): string {

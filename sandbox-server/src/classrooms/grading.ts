@@ -29,6 +29,11 @@ function roundPoints(points: number): number {
   return Math.round(points * 10) / 10;
 }
 
+/** The points a classroom's exercises are worth together, as its grades show them. */
+export function classroomMaxPoints(classroom: Pick<Classroom, 'exercises'>): number {
+  return roundPoints(classroom.exercises.reduce((sum, exercise) => sum + exercise.points, 0));
+}
+
 export function gradeLearners(classroom: Classroom, members: Member[], countedRuns: CheckRun[]): LearnerGrades[] {
   const best = new Map<string, CheckRun>();
   for (const run of countedRuns) {
@@ -38,7 +43,7 @@ export function gradeLearners(classroom: Classroom, members: Member[], countedRu
     // The earliest run with the best share wins: the time a learner first reached it.
     if (!held || share(run) > share(held)) best.set(key, run);
   }
-  const maxTotal = roundPoints(classroom.exercises.reduce((sum, exercise) => sum + exercise.points, 0));
+  const maxTotal = classroomMaxPoints(classroom);
   return members.map((member) => {
     const exercises = classroom.exercises.map((exercise): ExerciseGrade => {
       const run = best.get(`${member.learnerId} ${exerciseKey(exercise.lesson, exercise.step)}`);
@@ -62,7 +67,7 @@ function share(run: CheckRun): number {
 
 /** One row per learner: name, joined, each exercise's points, total (RFC 4180 quoting). */
 export function gradesCsv(classroom: Classroom, grades: LearnerGrades[]): string {
-  const header = ['learner', 'joined_at', ...classroom.exercises.map((exercise) => `${exerciseKey(exercise.lesson, exercise.step)} (${exercise.points})`), `total (${roundPoints(classroom.exercises.reduce((sum, exercise) => sum + exercise.points, 0))})`];
+  const header = ['learner', 'joined_at', ...classroom.exercises.map((exercise) => `${exerciseKey(exercise.lesson, exercise.step)} (${exercise.points})`), `total (${classroomMaxPoints(classroom)})`];
   const rows = grades.map((learner) => [learner.name, learner.joinedAt, ...learner.exercises.map((exercise) => String(exercise.points)), String(learner.total)]);
   return [header, ...rows].map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
 }

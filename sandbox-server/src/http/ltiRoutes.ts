@@ -3,11 +3,11 @@
 // deep-linking requests), /lti/config.json (the same, as Canvas reads a developer key);
 // and the picker's API, /api/lti/picks/:pick. A refused launch is a page that says why.
 import type http from 'node:http';
-import crypto from 'node:crypto';
 import type { App } from '../app.js';
 import { HttpError, readBody, readJsonBody, sendJson } from './respond.js';
 import { learnerCookie } from './learnerRoutes.js';
 import { limitCreation } from './rateLimiter.js';
+import { hashSecret } from '../store/progressStore.js';
 import { settingsError } from './classroomRoutes.js';
 import { beginLogin, LOGIN_LIFETIME_MS, type LoginRequest } from '../lti/oidcLogin.js';
 import { LaunchRefused, verifyLaunch } from '../lti/launchVerifier.js';
@@ -15,6 +15,7 @@ import { land } from '../lti/launchLanding.js';
 import { handOverPage, refusalPage } from '../lti/ltiPages.js';
 import { deepLinkingResponse, readPick, resourceLink, type Pick } from '../lti/deepLinking.js';
 import { lessonMaximum } from '../lti/gradeSync.js';
+import { classroomMaxPoints } from '../classrooms/grading.js';
 import { SCORE_SCOPE } from '../lti/ltiClaims.js';
 import { parseNewClassroom } from '../classrooms/classroomSettings.js';
 import { classroomState } from '../classrooms/classroomTypes.js';
@@ -46,7 +47,7 @@ async function formParams(req: http.IncomingMessage, url: URL): Promise<URLSearc
 
 /** A cookie per login, so two launches in two tabs of one browser do not trip each other. */
 function stateCookieName(state: string): string {
-  return `${STATE_COOKIE}${crypto.createHash('sha256').update(state).digest('hex').slice(0, 16)}`;
+  return `${STATE_COOKIE}${hashSecret(state).slice(0, 16)}`;
 }
 
 function stateCookie(state: string, secure: boolean, maxAgeS: number): string {
@@ -168,7 +169,7 @@ export async function handlePickRequest(app: App, req: http.IncomingMessage, res
         id: classroom.id,
         name: classroom.name,
         lessons: classroom.lessons,
-        points: classroom.exercises.reduce((sum, exercise) => sum + exercise.points, 0),
+        points: classroomMaxPoints(classroom),
         state: classroomState(classroom),
         closesAt: classroom.closesAt,
       })),
@@ -185,7 +186,7 @@ export async function handlePickRequest(app: App, req: http.IncomingMessage, res
   } else if (typeof body.classroom === 'string') {
     if (!courseClassrooms.includes(body.classroom)) throw new HttpError(404, `no classroom ${body.classroom} in this course`);
     const classroom = (await app.classrooms.byId(body.classroom))!;
-    item = resourceLink(launchUrl, classroom.name, { classroom: classroom.id }, undefined, classroom.exercises.reduce((sum, exercise) => sum + exercise.points, 0));
+    item = resourceLink(launchUrl, classroom.name, { classroom: classroom.id }, undefined, classroomMaxPoints(classroom));
   } else if (typeof body.newClassroom === 'object' && body.newClassroom !== null) {
     if (!pick.contextId) throw new HttpError(400, 'the course sent no context: a classroom needs a course to belong to');
     let settings;
@@ -196,7 +197,7 @@ export async function handlePickRequest(app: App, req: http.IncomingMessage, res
     }
     const { classroom } = await app.classrooms.create(settings);
     await app.lti.launches.bindCourse({ classroomId: classroom.id, platformId: platform.id, contextId: pick.contextId, contextTitle: pick.contextTitle ?? null });
-    item = resourceLink(launchUrl, classroom.name, { classroom: classroom.id }, undefined, classroom.exercises.reduce((sum, exercise) => sum + exercise.points, 0));
+    item = resourceLink(launchUrl, classroom.name, { classroom: classroom.id }, undefined, classroomMaxPoints(classroom));
   } else {
     throw new HttpError(400, 'the body needs "lesson" (a lesson id), "classroom" (one of this course\'s classrooms) or "newClassroom" (its settings)');
   }

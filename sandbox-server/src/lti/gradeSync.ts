@@ -7,6 +7,7 @@
 import type { App } from '../app.js';
 import type { GradeLink } from '../store/ltiLaunchStore.js';
 import { gradeLearners } from '../classrooms/grading.js';
+import type { Step } from '../lessons/lessonTypes.js';
 
 export type ActivityProgress = 'Initialized' | 'Started' | 'InProgress' | 'Submitted' | 'Completed';
 
@@ -21,10 +22,13 @@ function progressOf(given: number, maximum: number, anyDone: boolean): ActivityP
   return anyDone ? 'InProgress' : 'Started';
 }
 
+function stepPoints(step: Step): number {
+  return step.checks.reduce((points, check) => points + check.points, 0);
+}
+
 /** The points a lesson's steps are worth: each step's checks' points. */
 export function lessonMaximum(app: App, lessonId: string): number {
-  const lesson = app.lessons.lesson(lessonId);
-  return lesson ? lesson.steps.reduce((sum, step) => sum + step.checks.reduce((points, check) => points + check.points, 0), 0) : 0;
+  return app.lessons.lesson(lessonId)?.steps.reduce((sum, step) => sum + stepPoints(step), 0) ?? 0;
 }
 
 async function lessonScore(app: App, learnerId: string, lessonId: string): Promise<Score | undefined> {
@@ -32,7 +36,7 @@ async function lessonScore(app: App, learnerId: string, lessonId: string): Promi
   if (!lesson) return undefined;
   const progress = (await app.progress.progress(learnerId))[lessonId];
   const alone = new Set((progress?.passed ?? []).filter((step) => !progress?.helped.includes(step)));
-  const given = lesson.steps.filter((step) => alone.has(step.id)).reduce((sum, step) => sum + step.checks.reduce((points, check) => points + check.points, 0), 0);
+  const given = lesson.steps.filter((step) => alone.has(step.id)).reduce((sum, step) => sum + stepPoints(step), 0);
   const maximum = lessonMaximum(app, lessonId);
   return { scoreGiven: given, scoreMaximum: maximum, activityProgress: progressOf(given, maximum, (progress?.passed.length ?? 0) > 0) };
 }
@@ -41,9 +45,8 @@ async function classroomScore(app: App, learnerId: string, classroomId: string):
   const membership = await app.classrooms.membership(learnerId);
   if (membership?.classroom.id !== classroomId) return undefined;
   const classroom = membership.classroom;
-  const member = (await app.classrooms.members(classroomId)).find((candidate) => candidate.learnerId === learnerId);
-  if (!member) return undefined;
-  const [grade] = gradeLearners(classroom, [member], await app.classrooms.countedRuns(classroomId, learnerId));
+  // Grading reads only the runs; the member's name and time are for exports.
+  const [grade] = gradeLearners(classroom, [{ learnerId, name: membership.name, joinedAt: '' }], await app.classrooms.countedRuns(classroomId, learnerId));
   return { scoreGiven: grade.total, scoreMaximum: grade.maxTotal, activityProgress: progressOf(grade.total, grade.maxTotal, grade.exercises.some((exercise) => exercise.achievedAt)) };
 }
 

@@ -99,7 +99,6 @@ export async function verifyLaunch(idToken: string, platform: Platform, login: P
     email: text(payload.email),
     roles: Array.isArray(payload[CLAIMS.roles]) ? (payload[CLAIMS.roles] as unknown[]).filter((role): role is string => typeof role === 'string') : [],
     context: contextOf(record(payload[CLAIMS.context])),
-    resourceLink: contextOf(record(payload[CLAIMS.resourceLink])),
     targetLinkUri,
     custom: customOf(record(payload[CLAIMS.custom])),
     lineItem: lineItemOf(record(payload[CLAIMS.ags])),
@@ -138,5 +137,5 @@ function deepLinkingOf(messageType: MessageType, claim: Record<string, unknown> 
   if (!returnUrl || !/^https?:\/\//.test(returnUrl)) throw new LaunchRefused('The deep-linking request carries no deep_link_return_url: Drydock would not know where to send your choice.');
   const acceptTypes = Array.isArray(claim?.accept_types) ? claim.accept_types.filter((type): type is string => typeof type === 'string') : [];
   if (acceptTypes.length > 0 && !acceptTypes.includes('ltiResourceLink')) throw new LaunchRefused(`The course accepts ${acceptTypes.join(', ')} here, and Drydock offers LTI resource links only.`);
-  return { returnUrl, data: text(claim?.data), acceptTypes };
+  return { returnUrl, data: text(claim?.data) };
 }

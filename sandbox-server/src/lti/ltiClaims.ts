@@ -10,9 +10,7 @@ export const CLAIMS = {
   targetLinkUri: `${LTI}target_link_uri`,
   roles: `${LTI}roles`,
   context: `${LTI}context`,
-  resourceLink: `${LTI}resource_link`,
   custom: `${LTI}custom`,
-  toolPlatform: `${LTI}tool_platform`,
   ags: 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint',
   deepLinkingSettings: `${DL}deep_linking_settings`,
   contentItems: `${DL}content_items`,
@@ -52,10 +50,9 @@ export interface VerifiedLaunch {
   email?: string;
   roles: string[];
   context?: { id: string; title?: string };
-  resourceLink?: { id: string; title?: string };
   targetLinkUri: string;
   custom: Record<string, string>;
   /** Where the launch's score goes, when the platform offers it and lets Drydock post scores. */
   lineItem?: string;
-  deepLinking?: { returnUrl: string; data?: string; acceptTypes: string[] };
+  deepLinking?: { returnUrl: string; data?: string };
 }

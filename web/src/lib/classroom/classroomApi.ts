@@ -30,7 +30,7 @@ export class ApiError extends Error {
   }
 }
 
-async function answer<T>(response: Response): Promise<T> {
+export async function answer<T>(response: Response): Promise<T> {
   const body = await response.json().catch(() => ({}));
   if (!response.ok) throw new ApiError(body.error ?? `${response.status} ${response.statusText}`, response.status);
   return body as T;

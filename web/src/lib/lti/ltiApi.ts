@@ -2,7 +2,7 @@
 // choice, which goes back to the LMS as a signed form post.
 import type { LessonSummary } from '../api';
 import type { ClassroomState } from '../../../../sandbox-server/src/classrooms/classroomTypes';
-import { ApiError } from '../classroom/classroomApi';
+import { answer } from '../classroom/classroomApi';
 
 export interface PickChoices {
   platform: string;
@@ -15,12 +15,6 @@ export type Choice = { lesson: string } | { classroom: string } | { newClassroom
 
 function url(pick: string): string {
   return `/api/lti/picks/${encodeURIComponent(pick)}`;
-}
-
-async function answer<T>(response: Response): Promise<T> {
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(body.error ?? `${response.status} ${response.statusText}`, response.status);
-  return body as T;
 }
 
 export async function pickChoices(pick: string): Promise<PickChoices> {
