@@ -1,11 +1,12 @@
 // `npm run lti -- <command>`: the operator's side of LTI 1.3. Registers the LMS
 // platforms that may launch Drydock, shows the addresses and key to paste into them,
-// and rotates Drydock's signing key. Works on the same database as the server (a
+// rotates Drydock's signing key, and sends again the scores a platform did not take. Works on the same database as the server (a
 // running server sees changes at once).
 import { createPublicKey } from 'node:crypto';
 import { loadConfig } from '../sandbox-server/src/config.js';
 import { openDatabase } from '../sandbox-server/src/store/database.js';
 import { LtiPlatformStore, PlatformTaken, type Platform } from '../sandbox-server/src/store/ltiPlatformStore.js';
+import { ScoreOutboxStore, type OutboxScore } from '../sandbox-server/src/store/scoreOutboxStore.js';
 import { ToolKeys } from '../sandbox-server/src/lti/toolKeys.js';
 import { parsePlatform, PlatformSettingsError, PLATFORM_FLAGS } from '../sandbox-server/src/lti/platformSettings.js';
 
@@ -16,7 +17,9 @@ const USAGE = `usage: npm run lti -- <command>
 ${PLATFORM_FLAGS}
   update <id> <options>     changes a registration (only the options given)
   remove <id>               removes a platform (its launches stop working)
-  rotate-key                a new signing key; the old one stays published for a day`;
+  rotate-key                a new signing key; the old one stays published for a day
+  send-again [<id>]         sends again the scores a platform did not take (all
+                            platforms, or one), once the cause is fixed in the LMS`;
 
 function options(args: string[]): Record<string, string> {
   const values: Record<string, string> = {};
@@ -27,12 +30,16 @@ function options(args: string[]): Record<string, string> {
   return values;
 }
 
-function describe(platform: Platform): string {
+function describe(platform: Platform, notTaken: OutboxScore[] = []): string {
   return `${platform.id}  ${platform.name}
     issuer ${platform.issuer}, client id ${platform.clientId}, deployments ${platform.deploymentIds.join(', ')}
     auth ${platform.authUrl}
     token ${platform.tokenUrl}
-    keys ${platform.jwksUrl}`;
+    keys ${platform.jwksUrl}${
+      notTaken.length
+        ? `\n    ${notTaken.length} score(s) not taken, the latest answer: ${notTaken[0].lastError}\n    (fix it in the LMS, then: npm run lti -- send-again ${platform.id})`
+        : ''
+    }`;
 }
 
 async function urls(keys: ToolKeys): Promise<string> {
@@ -57,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const db = await openDatabase(loadConfig());
   const platforms = new LtiPlatformStore(db);
+  const outbox = new ScoreOutboxStore(db);
   try {
     switch (command) {
       case 'urls':
@@ -64,7 +72,8 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'list': {
         const all = await platforms.all();
-        console.log(all.length ? all.map(describe).join('\n') : 'No platform is registered: npm run lti -- register …');
+        const described = await Promise.all(all.map(async (platform) => describe(platform, await outbox.notTaken({ platformId: platform.id }))));
+        console.log(all.length ? described.join('\n') : 'No platform is registered: npm run lti -- register …');
         return 0;
       }
       case 'register': {
@@ -86,6 +95,14 @@ async function main(argv: string[]): Promise<number> {
       case 'rotate-key':
         console.log(`Drydock now signs with key ${await new ToolKeys(platforms).rotate()}; the previous key stays in /lti/jwks for a day.`);
         return 0;
+      case 'send-again': {
+        const [id] = args;
+        if (id !== undefined && !(await platforms.byId(id))) throw new PlatformSettingsError(`no platform ${id}: npm run lti -- list shows their ids`);
+        const requeued = await outbox.sendAgain(id === undefined ? {} : { platformId: id });
+        // The server notices queued scores at least every 30 s (ScoreDelivery's poll).
+        console.log(requeued ? `${requeued} score(s) queued again; a running Drydock sends them within 30 s.` : 'No score is waiting to be sent again.');
+        return 0;
+      }
       default:
         console.error(`unknown command "${command}"\n${USAGE}`);
         return 2;

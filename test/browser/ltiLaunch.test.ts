@@ -2,13 +2,16 @@
 // posts: a student lands in the lesson under their platform name, passes a graded step
 // in the terminal, and the platform's scores endpoint holds the score; a forged token,
 // a replayed launch and a replayed nonce are refused in the page. A teacher picks a
-// lesson for their course in Drydock's catalog (deep linking).
+// lesson for their course in Drydock's catalog (deep linking), and sends again from the
+// classroom's dashboard a score the gradebook refused.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS } from '../support/browser.js';
 import { openLearnerBrowser, terminalShows, typeInTerminal, type LearnerBrowser } from '../support/learnerBrowser.js';
 import { autoPostForm, INSTRUCTOR_ROLE, TestPlatform, type LaunchOptions } from '../support/ltiPlatform.js';
+import { recordCheckRun } from '../../sandbox-server/src/classrooms/checkRecorder.js';
+import { parseNewClassroom } from '../../sandbox-server/src/classrooms/classroomSettings.js';
 
 let learner: LearnerBrowser;
 let page: Page;
@@ -101,6 +104,43 @@ describe('deep linking from the course editor', () => {
       await teacher.locator('#deep-link-received').waitFor({ timeout: 15_000 });
       const [item] = platform.deepLinkReturns.at(-1)!.contentItems;
       expect(item).toMatchObject({ type: 'ltiResourceLink', title: 'A sample lesson', custom: { lesson: 'sample' }, lineItem: { scoreMaximum: 6 } });
+    } finally {
+      await teacher.close();
+    }
+  });
+});
+
+describe("the gradebook column of a course's classroom", () => {
+  it('shows a score the gradebook refused, and the teacher sends it again once the LMS takes it', async () => {
+    const { app } = learner.server;
+    const course = { id: 'course-9', title: 'Docker 201' };
+    const { classroom } = await app.classrooms.create(parseNewClassroom({ name: 'Autumn lab', lessons: ['sample'] }, app.lessons));
+    const [registered] = await app.lti.platforms.all();
+    await app.lti.launches.bindCourse({ classroomId: classroom.id, platformId: registered.id, contextId: course.id, contextTitle: course.title });
+
+    // A student's score meets a locked grade item.
+    const lineItem = platform.createLineItem({ label: 'Autumn lab', scoreMaximum: 6 });
+    platform.lockLineItem(lineItem, true);
+    const student = await platform.launch({ user: { sub: 'grace-1906', name: 'Grace Hopper' }, targetLinkUri: `${learner.server.url}/lti/launch`, custom: { classroom: classroom.id }, context: course, lineItem });
+    const cookie = student.cookies.split('; ').find((pair) => pair.startsWith('drydock_learner='))!;
+    const { learnerId } = await (await fetch(`${learner.server.url}/api/me`, { headers: { cookie } })).json();
+    const lesson = app.lessons.lesson('sample')!;
+    await recordCheckRun(app, learnerId, lesson, lesson.steps[0], { passed: true, points: 1, maxPoints: 1, results: [] }, 'learner');
+
+    const teacher = await learner.browser.newPage();
+    try {
+      await teacher.goto(platform.launchUrl({ user: { sub: 'tess', name: 'Tess Teacher', roles: [INSTRUCTOR_ROLE] }, targetLinkUri: `${learner.server.url}/lti/launch`, custom: { classroom: classroom.id }, context: course }));
+      const cell = teacher.locator('tr[data-learner="Grace Hopper"] td.gradebook');
+      await cell.filter({ hasText: '1 / 6 not taken: the gradebook answered 403' }).waitFor({ timeout: 20_000 });
+      await teacher.getByText("The gradebook did not take one learner's score").waitFor();
+      await teacher.screenshot({ path: path.join(ARTIFACTS, 'lti-send-again.png') });
+
+      platform.lockLineItem(lineItem, false);
+      await teacher.getByRole('button', { name: 'Send them again' }).click();
+      await teacher.getByRole('status').filter({ hasText: 'One score is on its way again.' }).waitFor({ timeout: 10_000 });
+      await cell.filter({ hasText: '1 / 6 in the gradebook' }).waitFor({ timeout: 20_000 });
+      expect(platform.scores(lineItem).map((received) => received.score)).toMatchObject([{ userId: 'grace-1906', scoreGiven: 1, scoreMaximum: 6 }]);
+      expect(await teacher.getByRole('button', { name: 'Send them again' }).count()).toBe(0);
     } finally {
       await teacher.close();
     }

@@ -505,7 +505,7 @@ function families(): Record<string, { planned: number; concurrency: number; make
           [1, () => attackerRoom.id],
           [2, () => id(r, [victimRoom.id, victimRoom.code])],
         ])();
-        const rest = r.pick(['', '', '/events', '/grades.csv', '/grades.json', '/broadcast', `/learners/${r.pick([victimLearner.learnerId, segment(r)])}/${r.pick(['checks', 'reset', 'terminal', segment(r)])}`, `/${segment(r)}`, '/grades.xml', '/learners', '/learners/']);
+        const rest = r.pick(['', '', '/events', '/grades.csv', '/grades.json', '/broadcast', '/gradebook/send-again', `/learners/${r.pick([victimLearner.learnerId, segment(r)])}/${r.pick(['checks', 'reset', 'terminal', segment(r)])}`, `/${segment(r)}`, '/grades.xml', '/learners', '/learners/']);
         const payload = body(r, ['message', 'name', 'closesAt', 'lesson', 'step']);
         // Anything but the rooms' own instructor tokens: the victim's never, near misses of it, the attacker's.
         const target = `/api/classrooms/${room}${rest}${query(r, [nearMiss(r, victimRoom.instructorToken), ...(room === attackerRoom.id ? [] : [attackerRoom.instructorToken])])}`;
@@ -520,7 +520,7 @@ function families(): Record<string, { planned: number; concurrency: number; make
           [3, () => ['PATCH', '', r.chance(0.5) ? Buffer.from(JSON.stringify(classroomBody(r, true))) : body(r, ['name', 'closesAt', 'maxLearners'])]],
           [2, () => ['POST', '/broadcast', r.chance(0.5) ? Buffer.from(JSON.stringify({ message: jsonValue(r, 0) })) : body(r, ['message'])]],
           [2, () => ['POST', `/learners/${r.pick([victimLearner.learnerId, segment(r), 'a'.repeat(64)])}/${r.pick(['checks', 'reset'])}`, body(r, ['lesson', 'step'])]],
-          [1, () => [method(r), r.pick(['', '/events', '/grades.csv', '/grades.json', '/broadcast', `/${segment(r)}`]), body(r, ['x'])]],
+          [1, () => [method(r), r.pick(['', '/events', '/grades.csv', '/grades.json', '/broadcast', '/gradebook/send-again', '/gradebook', `/${segment(r)}`]), body(r, ['x'])]],
         ])();
         return probe("classrooms: the attacker's own room, bad input", m, `/api/classrooms/${attackerRoom.id}${rest}`, [['Authorization', `Bearer ${attackerRoom.instructorToken}`], ...contentHeaders(r, payload)], payload);
       },

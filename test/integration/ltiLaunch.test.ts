@@ -1,8 +1,8 @@
 // Drydock as an LTI 1.3 tool against a test platform built from the specification
 // (test/support/ltiPlatform.ts), over real HTTP: the login and launch, each kind of bad
 // token refused with nothing recorded, deep linking a course's classroom, teachers
-// landing on its dashboard, and grades reaching the gradebook through an outage and a
-// restart of Drydock, each change exactly once.
+// landing on its dashboard, grades reaching the gradebook through an outage and a
+// restart of Drydock, each change exactly once, and a refused score sent again.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -246,6 +246,32 @@ describe('deep linking and classrooms', () => {
     await until('the classroom score', () => platform.scores(lineItem).length === 1);
     expect(platform.scores(lineItem)[0].score).toMatchObject({ userId: 'student-0', scoreGiven: 5, scoreMaximum: 6, activityProgress: 'InProgress', gradingProgress: 'FullyGraded' });
     await until('the grid to show it', async () => (await server.client.requestJson('GET', `/api/classrooms/${id}`, decodeURIComponent(token))).json.grid.learners.find((row: { learnerId: string }) => row.learnerId === first)?.gradebook?.state === 'sent');
+  });
+
+  it('shows a score the gradebook refused for good, and the instructor sends it again once the LMS takes it', async () => {
+    const lineItem = platform.createLineItem({ label: 'Spring lab', scoreMaximum: 6 });
+    platform.lockLineItem(lineItem, true);
+    const student = await platform.launch({ user: { sub: 'student-late', name: 'Lee Late' }, targetLinkUri: `${server.url}/lti/launch`, custom: { classroom: classroomId }, context: course, lineItem });
+    const learnerId = (await me(learnerCookie(student.cookies))).learnerId;
+    const lesson = server.app.lessons.lesson('sample')!;
+    await recordCheckRun(server.app, learnerId, lesson, lesson.steps[0], passed(1), 'learner');
+    await until('the refusal', async () => (await server.app.lti.outbox.forLearner(learnerId)).some((score) => score.state === 'failed'));
+
+    const teacherLaunch = await platform.launch({ user: teacher, targetLinkUri: `${server.url}/lti/launch`, custom: { classroom: classroomId }, context: course });
+    const token = decodeURIComponent(/\/#\/teach\/[^/]+\/(.+)$/.exec(handOverTarget(await teacherLaunch.response.text()))![1]);
+    const row = async () => (await server.client.requestJson('GET', `/api/classrooms/${classroomId}`, token)).json.grid.learners.find((learner: { learnerId: string }) => learner.learnerId === learnerId);
+    expect((await row()).gradebook).toMatchObject({ state: 'failed', scoreGiven: 1, error: expect.stringContaining('403') });
+
+    const sendAgain = (bearer?: string) => server.client.requestJson('POST', `/api/classrooms/${classroomId}/gradebook/send-again`, bearer);
+    expect((await sendAgain()).status).toBe(401);
+    expect((await sendAgain('not-the-token')).status).toBe(404);
+    platform.lockLineItem(lineItem, false);
+    expect((await sendAgain(token)).json).toEqual({ requeued: 1 });
+    await until('the score to arrive', () => platform.scores(lineItem).length === 1);
+    expect(platform.scores(lineItem)[0].score).toMatchObject({ userId: 'student-late', scoreGiven: 1, scoreMaximum: 6 });
+    await until('the grid to show it', async () => (await row()).gradebook?.state === 'sent');
+    // Nothing is left to send again: a second click queues nothing.
+    expect((await sendAgain(token)).json).toEqual({ requeued: 0 });
   });
 
   it("refuses a classroom of another course", async () => {

@@ -323,6 +323,35 @@ describe.each(targets)('LTI on $name', (target) => {
     if (other !== db) await other.close();
     await db.close();
   });
+
+  it("sends again only each line item's latest refused score, within a classroom or a platform", async () => {
+    const { db, platform, learner, launches, outbox } = await lmsLearner();
+    const { classroom } = await new ClassroomStore(db, new ProgressStore(db)).create(roomSettings());
+    const inLesson: Omit<GradeLink, 'lastScore'> = { learnerId: learner.id, lineItem: 'https://lms.example/lineitems/1', platformId: platform.id, userId: 'u1', lessonId: 'sample', classroomId: null };
+    const inClassroom = { ...inLesson, lineItem: 'https://lms.example/lineitems/2', lessonId: null, classroomId: classroom.id };
+    await launches.addGradeLink(inLesson);
+    await launches.addGradeLink(inClassroom);
+    const [lessonLink, classroomLink] = ['1', '2'].map((n) => launches.gradeLinks(learner.id).then((links) => links.find((link) => link.lineItem.endsWith(n))!));
+    const score = (given: number) => ({ userId: 'u1', scoreGiven: given, scoreMaximum: 6 });
+    const refuse = async () => {
+      for (const queued of await outbox.due(Date.now())) await outbox.markFailed(queued.id, '403 Forbidden');
+    };
+    // The lesson's line item: 1 refused, then 2 refused. Only 2 may go again (1 would overwrite it).
+    await outbox.queueIfChanged(await lessonLink, '1', score(1));
+    await outbox.queueIfChanged(await lessonLink, '2', score(2));
+    await outbox.queueIfChanged(await classroomLink, '5', score(5));
+    await refuse();
+    expect((await outbox.notTaken({})).map((queued) => queued.score.scoreGiven)).toEqual([5, 2]);
+
+    expect(await outbox.sendAgain({ classroomId: classroom.id })).toBe(1);
+    expect((await outbox.due(Date.now())).map((queued) => [queued.score.scoreGiven, queued.attempts])).toEqual([[5, 0]]);
+    expect(await outbox.sendAgain({ platformId: 'another-platform' })).toBe(0);
+    expect(await outbox.sendAgain({ platformId: platform.id })).toBe(1);
+    expect((await outbox.due(Date.now())).map((queued) => queued.score.scoreGiven)).toEqual([2, 5]);
+    expect(await outbox.notTaken({})).toEqual([]);
+    expect(await outbox.sendAgain({})).toBe(0);
+    await db.close();
+  });
 });
 
 describe('PostgreSQL shared by several server processes', () => {

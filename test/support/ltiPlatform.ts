@@ -71,6 +71,7 @@ export class TestPlatform {
   private readonly deepLinkData = new Map<string, DeepLinkSettings>();
   private readonly toolKeys: ReturnType<typeof createRemoteJWKSet>;
   private scoresDown = false;
+  private readonly lockedLineItems = new Set<string>();
 
   private constructor(private readonly server: http.Server, readonly url: string, tool: ToolRegistration,
     private readonly key: KeyPair, private readonly wrongKey: KeyPair, private readonly publicJwk: JWK) {
@@ -146,6 +147,12 @@ export class TestPlatform {
   }
 
   refuseScores(down: boolean): void { this.scoresDown = down; }
+
+  /** A teacher locked the grade item (or the course concluded): its scores are refused for good (403). */
+  lockLineItem(lineItem: string, locked: boolean): void {
+    if (locked) this.lockedLineItems.add(lineItem);
+    else this.lockedLineItems.delete(lineItem);
+  }
 
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -300,6 +307,7 @@ export class TestPlatform {
     }
     this.requireToken(req, AGS_SCOPE.score);
     if (!this.lineItems.has(lineItem)) throw new HttpError(404, `no line item ${lineItem}`);
+    if (this.lockedLineItems.has(lineItem)) throw new HttpError(403, 'grades for this item are locked');
     const type = req.headers['content-type'] ?? '';
     if (!type.startsWith('application/vnd.ims.lis.v1.score+json')) throw new HttpError(400, `content-type must be application/vnd.ims.lis.v1.score+json, got ${type}`);
     let score: unknown;

@@ -1,6 +1,6 @@
 // The instructor's side of a classroom, each route behind the classroom's instructor
-// token: the settings, the live grid, grades, broadcasts, and help for one learner
-// (re-run their checks, reset their sandbox, watch their terminal).
+// token: the settings, the live grid, grades, broadcasts, scores the LMS did not take,
+// and help for one learner (re-run their checks, reset their sandbox, watch their terminal).
 import type http from 'node:http';
 import type { App } from '../app.js';
 import type { Classroom } from '../classrooms/classroomTypes.js';
@@ -90,8 +90,11 @@ export async function handleInstructorRequest(app: App, req: http.IncomingMessag
       for (const member of await app.classrooms.members(classroom.id)) app.hub.tellLearner(member.learnerId, 'broadcast', broadcast);
       return sendJson(res, 201, broadcast);
     }
+    case 'POST gradebook/send-again':
+      // After the cause is fixed in the LMS (a locked column, grade sync switched off).
+      return sendJson(res, 200, { requeued: await app.lti.sendAgain({ classroomId: classroom.id }) });
     default:
-      if (['', 'events', 'grades.json', 'grades.csv', 'broadcast'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
+      if (['', 'events', 'grades.json', 'grades.csv', 'broadcast', 'gradebook/send-again'].includes(rest)) throw new HttpError(405, `${req.method} is not allowed on this path`);
       throw new HttpError(404, `no such route: ${req.method} ${url.pathname}`);
   }
 }

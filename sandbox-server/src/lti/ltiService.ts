@@ -5,7 +5,7 @@ import type { App } from '../app.js';
 import type { SqlDriver } from '../store/sqlDriver.js';
 import { LtiPlatformStore } from '../store/ltiPlatformStore.js';
 import { LtiLaunchStore } from '../store/ltiLaunchStore.js';
-import { ScoreOutboxStore } from '../store/scoreOutboxStore.js';
+import { ScoreOutboxStore, type NotTakenScope } from '../store/scoreOutboxStore.js';
 import { ToolKeys } from './toolKeys.js';
 import { PlatformAccess } from './platformAccess.js';
 import { ScoreDelivery, type DeliverySettings } from './scoreDelivery.js';
@@ -20,23 +20,35 @@ export class Lti {
   readonly delivery: ScoreDelivery;
   readonly grades: GradeSync;
 
-  constructor(app: App, db: SqlDriver, settings: DeliverySettings) {
+  constructor(
+    private readonly app: App,
+    db: SqlDriver,
+    settings: DeliverySettings,
+  ) {
     this.platforms = new LtiPlatformStore(db);
     this.launches = new LtiLaunchStore(db);
     this.outbox = new ScoreOutboxStore(db);
     this.keys = new ToolKeys(this.platforms);
-    this.delivery = new ScoreDelivery(this.outbox, this.platforms, new PlatformAccess(this.keys), settings, (score) => this.tell(app, score.learnerId, [score.classroomId]));
+    this.delivery = new ScoreDelivery(this.outbox, this.platforms, new PlatformAccess(this.keys), settings, (score) => this.tell(score.learnerId, [score.classroomId]));
     this.grades = new GradeSync(app, (learnerId, classroomIds) => {
       this.delivery.wake();
-      this.tell(app, learnerId, classroomIds);
+      this.tell(learnerId, classroomIds);
     });
   }
 
+  /** The scores a platform did not take go again now (the instructor or operator fixed the cause). */
+  async sendAgain(scope: NotTakenScope): Promise<number> {
+    const requeued = await this.outbox.sendAgain(scope);
+    if (requeued > 0) this.delivery.wake();
+    if (scope.classroomId) this.app.hub.changed(scope.classroomId);
+    return requeued;
+  }
+
   /** The instructor's grid and the learner's page show whether the score reached the gradebook. */
-  private tell(app: App, learnerId: string, classroomIds: (string | null)[]): void {
-    for (const classroomId of classroomIds) if (classroomId) app.hub.changed(classroomId);
-    learnerGradebook(app, learnerId).then(
-      (gradebook) => app.hub.tellLearner(learnerId, 'gradebook', gradebook),
+  private tell(learnerId: string, classroomIds: (string | null)[]): void {
+    for (const classroomId of classroomIds) if (classroomId) this.app.hub.changed(classroomId);
+    learnerGradebook(this.app, learnerId).then(
+      (gradebook) => this.app.hub.tellLearner(learnerId, 'gradebook', gradebook),
       (error: Error) => console.error(`LTI: the gradebook state of learner ${learnerId} could not be read: ${error.message}`),
     );
   }

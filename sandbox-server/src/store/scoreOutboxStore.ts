@@ -59,6 +59,26 @@ function toScore(row: OutboxRow): OutboxScore {
   };
 }
 
+export interface NotTakenScope {
+  classroomId?: string;
+  platformId?: string;
+}
+
+/** Failed scores that are their line item's latest, within the scope. */
+function notTakenWhere(scope: NotTakenScope): [string, unknown[]] {
+  const where = ["state = 'failed'", 'NOT EXISTS (SELECT 1 FROM lti_score_outbox newer WHERE newer.learner_id = lti_score_outbox.learner_id AND newer.line_item = lti_score_outbox.line_item AND newer.id > lti_score_outbox.id)'];
+  const params: unknown[] = [];
+  if (scope.classroomId !== undefined) {
+    where.push('classroom_id = ?');
+    params.push(scope.classroomId);
+  }
+  if (scope.platformId !== undefined) {
+    where.push('platform_id = ?');
+    params.push(scope.platformId);
+  }
+  return [where.join(' AND '), params];
+}
+
 let sequence = 0;
 
 /** Ids sort in the order scores were queued: a line item's scores go out in that order. */
@@ -124,6 +144,23 @@ export class ScoreOutboxStore {
 
   async markFailed(id: string, error: string): Promise<void> {
     await this.db.run(`UPDATE lti_score_outbox SET state = 'failed', attempts = attempts + 1, last_error = ?, claimed_until = 0 WHERE id = ?`, [error, id]);
+  }
+
+  /**
+   * Queues again the scores a platform did not take, once whatever refused them is
+   * fixed (a locked column, a registration without the score service). Only a line
+   * item's latest score goes again: an older one would overwrite what came after it.
+   */
+  async sendAgain(scope: NotTakenScope): Promise<number> {
+    const [where, params] = notTakenWhere(scope);
+    const { changes } = await this.db.run(`UPDATE lti_score_outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, claimed_until = 0 WHERE ${where}`, [Date.now(), ...params]);
+    return changes;
+  }
+
+  /** The scores sendAgain would queue, newest first (for the operator's list). */
+  async notTaken(scope: NotTakenScope): Promise<OutboxScore[]> {
+    const [where, params] = notTakenWhere(scope);
+    return (await this.db.all<OutboxRow>(`SELECT * FROM lti_score_outbox WHERE ${where} ORDER BY id DESC`, params)).map(toScore);
   }
 
   /** Each of the classroom's learners' latest score, for the instructor's grid. */

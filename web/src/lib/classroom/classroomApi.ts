@@ -125,6 +125,11 @@ export class InstructorApi {
     return answer(await fetch(this.url('/broadcast'), json('POST', { message }, this.token)));
   }
 
+  /** The scores the LMS did not take go again (after the cause was fixed there); how many. */
+  async sendScoresAgain(): Promise<number> {
+    return (await answer<{ requeued: number }>(await fetch(this.url('/gradebook/send-again'), json('POST', undefined, this.token)))).requeued;
+  }
+
   async rerun(learnerId: string, lesson: string, step: string): Promise<CheckAnswer> {
     return answer(await fetch(this.url(`/learners/${learnerId}/checks`), json('POST', { lesson, step }, this.token)));
   }
