@@ -274,10 +274,14 @@ describe('deep linking and classrooms', () => {
     expect((await sendAgain(token)).json).toEqual({ requeued: 0 });
   });
 
-  it("refuses a classroom of another course", async () => {
-    const { response } = await platform.launch({ user: { sub: 'outsider' }, targetLinkUri: `${server.url}/lti/launch`, custom: { classroom: classroomId }, context: { id: 'another-course' } });
+  it("refuses a classroom of another course, and tells a teacher of a copied course what to do", async () => {
+    const copied = { id: 'course-42-copy', title: 'Containers, autumn term' };
+    const { response } = await platform.launch({ user: { sub: 'outsider' }, targetLinkUri: `${server.url}/lti/launch`, custom: { classroom: classroomId }, context: copied });
     expect(response.status).toBe(403);
-    expect(refusal(await response.text())).toMatch(/belongs to another course/);
+    expect(refusal(await response.text())).toMatch(/^The classroom "Spring lab" belongs to the course "Containers, spring term".*Ask your teacher to pick a classroom for this course\.$/);
+    const teacherLaunch = await platform.launch({ user: teacher, targetLinkUri: `${server.url}/lti/launch`, custom: { classroom: classroomId }, context: copied });
+    expect(teacherLaunch.response.status).toBe(403);
+    expect(refusal(await teacherLaunch.response.text())).toMatch(/If this course is a copy, edit this link in the course and pick or create a classroom for it/);
   });
 });
 

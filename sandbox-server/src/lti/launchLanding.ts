@@ -36,7 +36,12 @@ async function courseClassroom(app: App, launch: VerifiedLaunch, id: string): Pr
   const course = classroom && (await app.lti.launches.courseOf(classroom.id));
   if (!classroom) throw new LaunchRefused(`This link names the classroom ${JSON.stringify(id)}, and there is no such classroom in Drydock. Ask your teacher to pick the classroom again.`, 404);
   if (!course || course.platformId !== launch.platformId || course.contextId !== launch.context?.id) {
-    throw new LaunchRefused(`The classroom "${classroom.name}" belongs to another course: a course links only the classrooms it created through Drydock's picker.`, 403);
+    // Most often a course copied for a new term, its links still naming last term's classroom.
+    const what = `The classroom "${classroom.name}" belongs to ${course?.contextTitle ? `the course "${course.contextTitle}"` : 'another course'}: a course links only the classrooms it created through Drydock's picker.`;
+    const next = teaches(launch.roles)
+      ? ' If this course is a copy, edit this link in the course and pick or create a classroom for it (Drydock\'s picker, "select content").'
+      : ' Ask your teacher to pick a classroom for this course.';
+    throw new LaunchRefused(what + next, 403);
   }
   return classroom;
 }
