@@ -1,7 +1,7 @@
 // Accessibility proven, not claimed: axe-core runs in real Chromium on the catalog, a
-// lesson beside its live terminal, the join page, an instructor's dashboard, and the
-// pages an LMS opens (the deep-linking picker, a refused launch), in the light and the
-// dark theme. Serious and critical violations fail; all are printed.
+// lesson beside its live terminal, the join page, an instructor's dashboard (with an LMS
+// course's Gradebook column and a refused score to send again), and the pages an LMS
+// opens (the deep-linking picker, a refused launch), in the light and the dark theme. Serious and critical violations fail; all are printed.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -9,7 +9,8 @@ import type { AxeResults, Result } from 'axe-core';
 import { startTestServer, type TestServer } from '../support/testServer.js';
 import { launchBrowser } from '../support/browser.js';
 import { ensureWebBuilt } from '../../scripts/webBuild.js';
-import { INSTRUCTOR_ROLE, TestPlatform } from '../support/ltiPlatform.js';
+import { INSTRUCTOR_ROLE, learnerCookie, TestPlatform } from '../support/ltiPlatform.js';
+import { recordCheckRun } from '../../sandbox-server/src/classrooms/checkRecorder.js';
 
 const AXE_SCRIPT = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const BLOCKING = ['serious', 'critical'];
@@ -36,7 +37,16 @@ beforeAll(async () => {
   const joined = await server.client.requestJson('POST', `/api/classrooms/${classroom.code}/join`, undefined, { name: 'Ana' });
   expect(joined.status, joined.text).toBe(201);
   platform = await TestPlatform.start({ clientId: 'drydock-axe', deploymentId: 'deployment-1', toolUrl: server.url });
-  await server.app.lti.platforms.register(platform.registration('Test LMS'));
+  const registered = await server.app.lti.platforms.register(platform.registration('Test LMS'));
+  // The classroom also serves an LMS course, with a student's score the gradebook refused:
+  // the Gradebook column and "Send them again" are checked too.
+  await server.app.lti.launches.bindCourse({ classroomId: classroom.id, platformId: registered.id, contextId: 'course-a11y', contextTitle: 'Accessible course' });
+  const lineItem = platform.createLineItem({ label: 'Accessible workshop', scoreMaximum: 10 });
+  platform.lockLineItem(lineItem, true);
+  const student = await platform.launch({ user: { sub: 'lin', name: 'Lin' }, targetLinkUri: `${server.url}/lti/launch`, custom: { classroom: classroom.id }, context: { id: 'course-a11y' }, lineItem });
+  const { learnerId } = await (await fetch(`${server.url}/api/me`, { headers: { cookie: learnerCookie(student.cookies) } })).json();
+  const lesson = server.app.lessons.lesson('sample')!;
+  await recordCheckRun(server.app, learnerId, lesson, lesson.steps.find((step) => step.id === 'version')!, { passed: true, points: 1, maxPoints: 1, results: [] }, 'learner');
 });
 
 afterAll(async () => {
@@ -124,6 +134,7 @@ describe.each(['light', 'dark'] as const)('the %s theme', (scheme) => {
     await page.goto(`${server.url}/#/teach/${classroom.id}/${classroom.instructorToken}`);
     await page.getByRole('status').filter({ hasText: 'live' }).waitFor();
     await page.locator('tr[data-learner="Ana"]').waitFor();
+    await page.getByRole('button', { name: 'Send them again' }).waitFor({ timeout: 15_000 });
     // With a learner's help panel open, so the panel is checked as well.
     await page.getByRole('button', { name: 'Ana' }).click();
     await page.getByRole('heading', { name: /^Ana/ }).waitFor();

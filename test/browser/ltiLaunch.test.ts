@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { ARTIFACTS } from '../support/browser.js';
 import { openLearnerBrowser, terminalShows, typeInTerminal, type LearnerBrowser } from '../support/learnerBrowser.js';
-import { autoPostForm, INSTRUCTOR_ROLE, TestPlatform, type LaunchOptions } from '../support/ltiPlatform.js';
+import { autoPostForm, INSTRUCTOR_ROLE, learnerCookie, TestPlatform, type LaunchOptions } from '../support/ltiPlatform.js';
 import { recordCheckRun } from '../../sandbox-server/src/classrooms/checkRecorder.js';
 import { parseNewClassroom } from '../../sandbox-server/src/classrooms/classroomSettings.js';
 
@@ -122,8 +122,7 @@ describe("the gradebook column of a course's classroom", () => {
     const lineItem = platform.createLineItem({ label: 'Autumn lab', scoreMaximum: 6 });
     platform.lockLineItem(lineItem, true);
     const student = await platform.launch({ user: { sub: 'grace-1906', name: 'Grace Hopper' }, targetLinkUri: `${learner.server.url}/lti/launch`, custom: { classroom: classroom.id }, context: course, lineItem });
-    const cookie = student.cookies.split('; ').find((pair) => pair.startsWith('drydock_learner='))!;
-    const { learnerId } = await (await fetch(`${learner.server.url}/api/me`, { headers: { cookie } })).json();
+    const { learnerId } = await (await fetch(`${learner.server.url}/api/me`, { headers: { cookie: learnerCookie(student.cookies) } })).json();
     const lesson = app.lessons.lesson('sample')!;
     await recordCheckRun(app, learnerId, lesson, lesson.steps[0], { passed: true, points: 1, maxPoints: 1, results: [] }, 'learner');
 

@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../support/testServer.js';
-import { INSTRUCTOR_ROLE, TestPlatform, unescapeHtml, type LaunchOptions, type Spoil } from '../support/ltiPlatform.js';
+import { INSTRUCTOR_ROLE, learnerCookie, TestPlatform, unescapeHtml, type LaunchOptions, type Spoil } from '../support/ltiPlatform.js';
 import { recordCheckRun } from '../../sandbox-server/src/classrooms/checkRecorder.js';
 import type { StepResult } from '../../sandbox-server/src/checks/checkEngine.js';
 
@@ -58,12 +58,6 @@ function refusal(html: string): string {
   const text = /<p[^>]*id="lti-error"[^>]*>([^<]*)<\/p>/.exec(html)?.[1];
   if (text === undefined) throw new Error(`not a refusal page: ${html.slice(0, 300)}`);
   return unescapeHtml(text);
-}
-
-function learnerCookie(cookies: string): string {
-  const cookie = cookies.split('; ').find((pair) => pair.startsWith('drydock_learner='));
-  if (!cookie) throw new Error(`no learner cookie in ${cookies}`);
-  return cookie;
 }
 
 async function me(cookie: string) {

@@ -382,6 +382,13 @@ function definedOnly(values: Record<string, string | undefined>): Record<string,
   return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Record<string, string>;
 }
 
+/** The Drydock learner cookie a launch left in the browser's jar ("name=value"). */
+export function learnerCookie(cookies: string): string {
+  const cookie = cookies.split('; ').find((pair) => pair.startsWith('drydock_learner='));
+  if (!cookie) throw new Error(`no learner cookie in ${cookies}`);
+  return cookie;
+}
+
 export function unescapeHtml(value: string): string {
   return value.replace(/&(amp|quot|#39|lt|gt);/g, (_, e: string) => ({ amp: '&', quot: '"', '#39': "'", lt: '<', gt: '>' })[e]!);
 }
