@@ -1,7 +1,8 @@
 // Accessibility proven, not claimed: axe-core runs in real Chromium on the catalog, a
 // lesson beside its live terminal, the join page, an instructor's dashboard (with an LMS
 // course's Gradebook column and a refused score to send again), and the pages an LMS
-// opens (the deep-linking picker, a refused launch), in the light and the dark theme. Serious and critical violations fail; all are printed.
+// opens (the deep-linking picker, a refused launch), in the light and the dark theme.
+// Serious and critical violations fail; all are printed.
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
