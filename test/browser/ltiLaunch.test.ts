@@ -111,7 +111,7 @@ describe('deep linking from the course editor', () => {
 });
 
 describe("the gradebook column of a course's classroom", () => {
-  it('shows a score the gradebook refused, and the teacher sends it again once the LMS takes it', async () => {
+  it('shows the student and the teacher a score the gradebook refused, and the teacher sends it again once the LMS takes it', async () => {
     const { app } = learner.server;
     const course = { id: 'course-9', title: 'Docker 201' };
     const { classroom } = await app.classrooms.create(parseNewClassroom({ name: 'Autumn lab', lessons: ['sample'] }, app.lessons));
@@ -125,6 +125,17 @@ describe("the gradebook column of a course's classroom", () => {
     const { learnerId } = await (await fetch(`${learner.server.url}/api/me`, { headers: { cookie: learnerCookie(student.cookies) } })).json();
     const lesson = app.lessons.lesson('sample')!;
     await recordCheckRun(app, learnerId, lesson, lesson.steps[0], { passed: true, points: 1, maxPoints: 1, results: [] }, 'learner');
+
+    // The student's page says the gradebook did not take it, and who can send it again.
+    const studentContext = await learner.browser.newContext();
+    const [name, value] = learnerCookie(student.cookies).split('=');
+    await studentContext.addCookies([{ name, value, url: learner.server.url }]);
+    const studentPage = await studentContext.newPage();
+    await studentPage.goto(`${learner.server.url}/#/lesson/sample`);
+    const notice = studentPage.getByTestId('gradebook-notice').filter({ hasText: 'Gradebook: 1 / 6 not accepted' });
+    await notice.waitFor({ timeout: 15_000 });
+    expect(await notice.getAttribute('title')).toMatch(/Your teacher sees why on the classroom dashboard and can send it again\.$/);
+    await studentContext.close();
 
     const teacher = await learner.browser.newPage();
     try {
