@@ -324,7 +324,7 @@ describe.each(targets)('LTI on $name', (target) => {
     await db.close();
   });
 
-  it("sends again only each line item's latest refused score, within a classroom or a platform", async () => {
+  it("shows each line item's latest score, and sends again only the latest refused one, within a classroom or a platform", async () => {
     const { db, platform, learner, launches, outbox } = await lmsLearner();
     const { classroom } = await new ClassroomStore(db, new ProgressStore(db)).create(roomSettings());
     const inLesson: Omit<GradeLink, 'lastScore'> = { learnerId: learner.id, lineItem: 'https://lms.example/lineitems/1', platformId: platform.id, userId: 'u1', lessonId: 'sample', classroomId: null };
@@ -341,6 +341,9 @@ describe.each(targets)('LTI on $name', (target) => {
     await outbox.queueIfChanged(await lessonLink, '2', score(2));
     await outbox.queueIfChanged(await classroomLink, '5', score(5));
     await refuse();
+    // What the learner's page and the instructor's grid show: each line item's latest.
+    expect((await outbox.latestForLearner(learner.id)).map((queued) => queued.score.scoreGiven)).toEqual([2, 5]);
+    expect((await outbox.latestForClassroom(classroom.id)).get(learner.id)?.score.scoreGiven).toBe(5);
     expect((await outbox.notTaken({})).map((queued) => queued.score.scoreGiven)).toEqual([5, 2]);
 
     expect(await outbox.sendAgain({ classroomId: classroom.id })).toBe(1);

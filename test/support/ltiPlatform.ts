@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { SignJWT, calculateJwkThumbprint, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, type JWK, type JWTPayload } from 'jose';
 import { escapeHtml } from '../../sandbox-server/src/lessons/lessonRenderer.js';
+import { LEARNER_COOKIE } from '../../sandbox-server/src/http/learnerRoutes.js';
 
 export const CLAIM = 'https://purl.imsglobal.org/spec/lti/claim/';
 export const AGS_CLAIM = 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint';
@@ -384,7 +385,7 @@ function definedOnly(values: Record<string, string | undefined>): Record<string,
 
 /** The Drydock learner cookie a launch left in the browser's jar ("name=value"). */
 export function learnerCookie(cookies: string): string {
-  const cookie = cookies.split('; ').find((pair) => pair.startsWith('drydock_learner='));
+  const cookie = cookies.split('; ').find((pair) => pair.startsWith(`${LEARNER_COOKIE}=`));
   if (!cookie) throw new Error(`no learner cookie in ${cookies}`);
   return cookie;
 }

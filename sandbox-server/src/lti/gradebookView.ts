@@ -19,7 +19,7 @@ export function gradebookCell(score: OutboxScore | undefined) {
 export async function learnerGradebook(app: App, learnerId: string) {
   const links = await app.lti.launches.gradeLinks(learnerId);
   if (links.length === 0) return [];
-  const latest = new Map((await app.lti.outbox.forLearner(learnerId)).map((score) => [score.lineItem, score]));
+  const latest = new Map((await app.lti.outbox.latestForLearner(learnerId)).map((score) => [score.lineItem, score]));
   return links.map((link) => ({ lesson: link.lessonId, classroom: link.classroomId, score: gradebookCell(latest.get(link.lineItem)) }));
 }
 

@@ -64,9 +64,13 @@ export interface NotTakenScope {
   platformId?: string;
 }
 
+/** The score is its line item's latest: what the gradebook shows, or should, in the end. */
+const LATEST =
+  'NOT EXISTS (SELECT 1 FROM lti_score_outbox newer WHERE newer.learner_id = lti_score_outbox.learner_id AND newer.line_item = lti_score_outbox.line_item AND newer.id > lti_score_outbox.id)';
+
 /** Failed scores that are their line item's latest, within the scope. */
 function notTakenWhere(scope: NotTakenScope): [string, unknown[]] {
-  const where = ["state = 'failed'", 'NOT EXISTS (SELECT 1 FROM lti_score_outbox newer WHERE newer.learner_id = lti_score_outbox.learner_id AND newer.line_item = lti_score_outbox.line_item AND newer.id > lti_score_outbox.id)'];
+  const where = ["state = 'failed'", LATEST];
   const params: unknown[] = [];
   if (scope.classroomId !== undefined) {
     where.push('classroom_id = ?');
@@ -165,10 +169,16 @@ export class ScoreOutboxStore {
 
   /** Each of the classroom's learners' latest score, for the instructor's grid. */
   async latestForClassroom(classroomId: string): Promise<Map<string, OutboxScore>> {
-    const rows = await this.db.all<OutboxRow>('SELECT * FROM lti_score_outbox WHERE classroom_id = ? ORDER BY id', [classroomId]);
+    const rows = await this.db.all<OutboxRow>(`SELECT * FROM lti_score_outbox WHERE classroom_id = ? AND ${LATEST} ORDER BY id`, [classroomId]);
     return new Map(rows.map((row) => [row.learner_id, toScore(row)]));
   }
 
+  /** The latest score of each line item the learner has, for their page. */
+  async latestForLearner(learnerId: string): Promise<OutboxScore[]> {
+    return (await this.db.all<OutboxRow>(`SELECT * FROM lti_score_outbox WHERE learner_id = ? AND ${LATEST} ORDER BY id`, [learnerId])).map(toScore);
+  }
+
+  /** Every score queued for the learner, oldest first: what each gradebook was told. */
   async forLearner(learnerId: string): Promise<OutboxScore[]> {
     return (await this.db.all<OutboxRow>('SELECT * FROM lti_score_outbox WHERE learner_id = ? ORDER BY id', [learnerId])).map(toScore);
   }
